@@ -1,0 +1,172 @@
+#include "app/studio/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "bcjr/version.h"
+#include "engine/core/assets.h"
+#include "engine/core/error.h"
+#include "widgets/curve_plot.h"
+
+namespace bcjr::studio {
+
+namespace {
+// The paper's two schedules (ALGORITHM.md section 6): T_i = T0 (Tmin/T0)^(i/(N-1)).
+QVector<double> exponential_schedule(double t0, double tmin, int steps) {
+  QVector<double> t;
+  for (int i = 0; i < steps; ++i) t.append(t0 * std::pow(tmin / t0, steps > 1 ? double(i) / (steps - 1) : 0.0));
+  return t;
+}
+}  // namespace
+
+MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(QStringLiteral("BCJR Studio"));
+  resize(1280, 800);
+
+  auto* side = new QWidget;
+  auto* form = new QFormLayout(side);
+  model_label_ = new QLabel;
+  model_label_->setWordWrap(true);
+  model_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  data_label_ = new QLabel;
+  data_label_->setWordWrap(true);
+  data_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  form->addRow(tr("Model"), model_label_);
+  form->addRow(tr("Text"), data_label_);
+  auto* dock = new QDockWidget(tr("Model and data"), this);
+  dock->setObjectName("modelDock");
+  dock->setWidget(side);
+  dock->setMinimumWidth(300);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+  tabs_ = new QTabWidget;
+  schedule_plot_ = new widgets::CurvePlot;
+  schedule_plot_->setObjectName("schedulePlot");
+  schedule_plot_->setLabels(tr("Temperature schedules (normalised units)"), tr("training step"), tr("T"));
+  schedule_plot_->setLogY(true);
+  QVector<double> steps;
+  for (int i = 0; i < 10; ++i) steps.append(i);
+  schedule_plot_->setSeries(tr("skip-high-T 0.3 → 0.05"), steps, exponential_schedule(0.3, 0.05, 10));
+  schedule_plot_->setSeries(tr("naive 1.0 → 0.05"), steps, exponential_schedule(1.0, 0.05, 10));
+  schedule_plot_->refresh();
+  tabs_->addTab(schedule_plot_, tr("Schedule"));
+  setCentralWidget(tabs_);
+
+  log_ = new QPlainTextEdit;
+  log_->setReadOnly(true);
+  log_->setObjectName("log");
+  auto* log_dock = new QDockWidget(tr("Log"), this);
+  log_dock->setObjectName("logDock");
+  log_dock->setWidget(log_);
+  addDockWidget(Qt::BottomDockWidgetArea, log_dock);
+
+  buildMenus();
+  setModel(options.model);
+  setText(options.data);
+  statusBar()->showMessage(tr("Ready"));
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("Open &model…"), QKeySequence::Open, this, &MainWindow::openModel);
+  file->addAction(tr("Open &text…"), this, &MainWindow::openText);
+  file->addAction(tr("&Export plot…"), this, &MainWindow::exportCurrentPlot);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->setObjectName("runMenu");
+  // Training controls arrive with the QAT engine's worker; until then the menu says so.
+  QAction* start = run->addAction(tr("&Start BCJR-QAT"));
+  start->setEnabled(false);
+  start->setToolTip(tr("Not available yet in this build"));
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About BCJR Studio"), this, &MainWindow::showAbout);
+  help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::setModel(const QString& spec) {
+  try {
+    model_path_ = QString::fromStdString(resolve_model_path(spec.toStdString()));
+    QFileInfo fi(model_path_);
+    QString what = spec == "default" ? QString::fromUtf8(kDefaultModel.describe) : QString();
+    model_label_->setText(QStringLiteral("<b>%1</b><br>%2<br>%3 MB").arg(fi.fileName(), what.toHtmlEscaped())
+                              .arg(fi.size() / 1e6, 0, 'f', 1));
+    setWindowTitle(QStringLiteral("BCJR Studio — %1").arg(fi.fileName()));
+    log(tr("model: %1").arg(model_path_));
+  } catch (const bcjr::Error& e) {
+    model_label_->setText(tr("<i>no model</i>"));
+    log(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::setText(const QString& spec) {
+  try {
+    data_path_ = QString::fromStdString(resolve_text_path(spec.toStdString()));
+    QFileInfo fi(data_path_);
+    data_label_->setText(QStringLiteral("<b>%1</b><br>%2 MB").arg(fi.fileName()).arg(fi.size() / 1e6, 0, 'f', 2));
+    log(tr("text: %1").arg(data_path_));
+  } catch (const bcjr::Error& e) {
+    data_label_->setText(tr("<i>no text</i>"));
+    log(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::log(const QString& line) { log_->appendPlainText(line); }
+
+void MainWindow::openModel() {
+  QString p = QFileDialog::getOpenFileName(this, tr("Open model"), QString(),
+                                           tr("Models (*.gguf config.json);;All files (*)"));
+  if (p.isEmpty()) return;
+  if (QFileInfo(p).fileName() == "config.json") p = QFileInfo(p).absolutePath();
+  setModel(p);
+}
+
+void MainWindow::openText() {
+  QString p = QFileDialog::getOpenFileName(this, tr("Open text"), QString(), tr("Text (*.txt *.raw);;All files (*)"));
+  if (!p.isEmpty()) setText(p);
+}
+
+void MainWindow::exportCurrentPlot() {
+  auto* plot = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
+  if (!plot) return;
+  QString p = QFileDialog::getSaveFileName(this, tr("Export plot"), "plot.png",
+                                           tr("PNG image, 2x (*.png);;PDF (*.pdf);;CSV data (*.csv)"));
+  if (p.isEmpty()) return;
+  bool ok = p.endsWith(".pdf") ? plot->savePdf(p) : p.endsWith(".csv") ? plot->saveCsv(p) : plot->savePng(p, 2.0);
+  if (!ok) QMessageBox::warning(this, tr("Export plot"), tr("Could not write %1").arg(p));
+  else statusBar()->showMessage(tr("Wrote %1").arg(p), 5000);
+}
+
+void MainWindow::showAbout() {
+  QMessageBox::about(
+      this, tr("About BCJR Studio"),
+      tr("<h3>BCJR Studio %1</h3>"
+         "<p>Trellis-coded weight quantisation made trainable: BCJR-QAT replaces the Viterbi argmax "
+         "of QTIP with the BCJR forward-backward sum at a temperature T.</p>"
+         "<p>LibTorch %2, %3 build.</p>"
+         "<p>License: GNU General Public License, version 3 or later.</p>")
+          .arg(kVersion, kTorchVersion, kBuildType));
+}
+
+QString MainWindow::equivalentCommand(const StudioOptions& o) {
+  return QStringLiteral("build/bin/bcjr eval --model %1 --data %2").arg(o.model, o.data);
+}
+
+}  // namespace bcjr::studio

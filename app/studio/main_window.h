@@ -1,0 +1,52 @@
+// The main window of bcjr-studio: menus, the model and text in use, the views, a status bar.
+#pragma once
+
+#include <QMainWindow>
+#include <QString>
+
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+
+namespace bcjr::widgets {
+class CurvePlot;
+}
+
+namespace bcjr::studio {
+
+struct StudioOptions {
+  QString model = "default";  // a path, or "default"
+  QString data = "default";
+};
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(const StudioOptions& options, QWidget* parent = nullptr);
+
+  QString modelPath() const { return model_path_; }
+  QString dataPath() const { return data_path_; }
+  // The command line that does what the window would run, for logs and headless machines.
+  static QString equivalentCommand(const StudioOptions& options);
+
+ public slots:
+  void showAbout();
+  void openModel();
+  void openText();
+  void exportCurrentPlot();
+
+ private:
+  void buildMenus();
+  void setModel(const QString& spec);
+  void setText(const QString& spec);
+  void log(const QString& line);
+
+  QString model_path_, data_path_;
+  QLabel* model_label_ = nullptr;
+  QLabel* data_label_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  widgets::CurvePlot* schedule_plot_ = nullptr;
+  QPlainTextEdit* log_ = nullptr;
+};
+
+}  // namespace bcjr::studio
