@@ -19,19 +19,20 @@
 #include "engine/core/assets.h"
 #include "engine/core/error.h"
 #include "widgets/curve_plot.h"
+#include "widgets/flips_view.h"
+#include "widgets/ising_panel.h"
+#include "widgets/posterior_view.h"
+#include "widgets/schedule_editor.h"
+
+// The resources live in a static library, so they must be registered explicitly, and
+// Q_INIT_RESOURCE must be used outside any namespace.
+static void init_studio_resources() { Q_INIT_RESOURCE(studio); }
 
 namespace bcjr::studio {
 
-namespace {
-// The paper's two schedules (ALGORITHM.md section 6): T_i = T0 (Tmin/T0)^(i/(N-1)).
-QVector<double> exponential_schedule(double t0, double tmin, int steps) {
-  QVector<double> t;
-  for (int i = 0; i < steps; ++i) t.append(t0 * std::pow(tmin / t0, steps > 1 ? double(i) / (steps - 1) : 0.0));
-  return t;
-}
-}  // namespace
 
 MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWindow(parent) {
+  init_studio_resources();
   setWindowTitle(QStringLiteral("BCJR Studio"));
   resize(1280, 800);
 
@@ -52,16 +53,23 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
   tabs_ = new QTabWidget;
-  schedule_plot_ = new widgets::CurvePlot;
-  schedule_plot_->setObjectName("schedulePlot");
-  schedule_plot_->setLabels(tr("Temperature schedules (normalised units)"), tr("training step"), tr("T"));
-  schedule_plot_->setLogY(true);
-  QVector<double> steps;
-  for (int i = 0; i < 10; ++i) steps.append(i);
-  schedule_plot_->setSeries(tr("skip-high-T 0.3 → 0.05"), steps, exponential_schedule(0.3, 0.05, 10));
-  schedule_plot_->setSeries(tr("naive 1.0 → 0.05"), steps, exponential_schedule(1.0, 0.05, 10));
-  schedule_plot_->refresh();
-  tabs_->addTab(schedule_plot_, tr("Schedule"));
+  posterior_ = new widgets::PosteriorView;
+  posterior_->setObjectName("posteriorView");
+  tabs_->addTab(posterior_, tr("Posterior"));
+  schedule_ = new widgets::ScheduleEditor;
+  schedule_->setObjectName("scheduleEditor");
+  tabs_->addTab(schedule_, tr("Schedule"));
+  flips_ = new widgets::FlipsView;
+  flips_->setObjectName("flipsView");
+  tabs_->addTab(flips_, tr("Flips"));
+  curves_ = new widgets::CurvePlot;
+  curves_->setObjectName("perplexityPlot");
+  curves_->setLabels(tr("Perplexity and KL"), tr("training step"), tr("value"));
+  tabs_->addTab(curves_, tr("Perplexity"));
+  ising_ = new widgets::IsingPanel;
+  ising_->setObjectName("isingPanel");
+  tabs_->addTab(ising_, tr("Trellis && Ising"));
+  tabs_->setCurrentWidget(schedule_);
   setCentralWidget(tabs_);
 
   log_ = new QPlainTextEdit;
@@ -144,8 +152,13 @@ void MainWindow::openText() {
 }
 
 void MainWindow::exportCurrentPlot() {
-  auto* plot = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
-  if (!plot) return;
+  widgets::CurvePlot* plot = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
+  if (tabs_->currentWidget() == ising_) plot = ising_->plot();
+  if (tabs_->currentWidget() == flips_) plot = flips_->driftPlot();
+  if (!plot) {
+    statusBar()->showMessage(tr("This view has no exportable plot"), 5000);
+    return;
+  }
   QString p = QFileDialog::getSaveFileName(this, tr("Export plot"), "plot.png",
                                            tr("PNG image, 2x (*.png);;PDF (*.pdf);;CSV data (*.csv)"));
   if (p.isEmpty()) return;

@@ -10,6 +10,10 @@ class QTabWidget;
 
 namespace bcjr::widgets {
 class CurvePlot;
+class FlipsView;
+class IsingPanel;
+class PosteriorView;
+class ScheduleEditor;
 }
 
 namespace bcjr::studio {
@@ -45,7 +49,11 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_ = nullptr;
   QLabel* data_label_ = nullptr;
   QTabWidget* tabs_ = nullptr;
-  widgets::CurvePlot* schedule_plot_ = nullptr;
+  widgets::PosteriorView* posterior_ = nullptr;
+  widgets::ScheduleEditor* schedule_ = nullptr;
+  widgets::FlipsView* flips_ = nullptr;
+  widgets::CurvePlot* curves_ = nullptr;
+  widgets::IsingPanel* ising_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
 };
 

@@ -8,7 +8,11 @@
 #include <QtTest>
 
 #include "app/studio/main_window.h"
+#include <QTextBrowser>
+
 #include "widgets/curve_plot.h"
+#include "widgets/ising_panel.h"
+#include "widgets/schedule_editor.h"
 
 class TestMainWindow : public QObject {
   Q_OBJECT
@@ -27,16 +31,29 @@ class TestMainWindow : public QObject {
     QVERIFY(w.windowTitle() == "BCJR Studio");
   }
 
-  void scheduleViewShowsBothPresetsFromT0ToTmin() {
+  void scheduleEditorStartsAtThePapersSchedule() {
     bcjr::studio::MainWindow w({"default", "default"});
-    auto* plot = w.findChild<bcjr::widgets::CurvePlot*>("schedulePlot");
-    QVERIFY(plot);
-    QCOMPARE(plot->seriesNames().size(), 2);
-    auto skip = plot->seriesY(plot->seriesNames()[0]);
-    QCOMPARE(skip.size(), 10);
-    QVERIFY(qAbs(skip.first() - 0.3) < 1e-12);
-    QVERIFY(qAbs(skip.last() - 0.05) < 1e-12);
-    for (int i = 1; i < skip.size(); ++i) QVERIFY(skip[i] < skip[i - 1]);
+    auto* editor = w.findChild<bcjr::widgets::ScheduleEditor*>("scheduleEditor");
+    QVERIFY(editor);
+    auto t = editor->temperatures();
+    QCOMPARE(t.size(), 10);
+    QVERIFY(qAbs(t.first() - 0.3) < 1e-12);
+    QVERIFY(qAbs(t.last() - 0.05) < 1e-12);
+    for (int i = 1; i < t.size(); ++i) QVERIFY(t[i] < t[i - 1]);
+  }
+
+  void isingPanelTeachesFromTheBundledText() {
+    bcjr::studio::MainWindow w({"default", "default"});
+    auto* panel = w.findChild<bcjr::widgets::IsingPanel*>("isingPanel");
+    QVERIFY(panel);
+    QVERIFY(panel->text()->toPlainText().contains("spin chain"));
+    bcjr::widgets::ThermoSnapshot s;
+    s.temperature = {0.01, 0.1, 1.0};
+    s.free_energy = {1.0, 0.5, -2.0};
+    s.energy = {1.0, 1.2, 3.0};
+    panel->setThermodynamics(s);
+    QCOMPARE(panel->plot()->seriesNames().size(), 3);
+    QCOMPARE(panel->plot()->seriesY(panel->plot()->seriesNames()[2]), QVector<double>({0.0, 0.7, 5.0}));
   }
 
   void plotExportsPngAndCsv() {
