@@ -18,7 +18,7 @@ class FlipsView : public QWidget {
   CurvePlot* driftPlot() const { return drift_; }
   void clear();
 
- public slots:
+ public Q_SLOTS:
   void addSnapshot(const bcjr::widgets::FlipSnapshot& s);
   void refresh();
 

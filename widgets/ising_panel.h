@@ -26,7 +26,7 @@ class IsingPanel : public QWidget {
   CurvePlot* plot() const { return plot_; }
   QTextBrowser* text() const { return text_; }
 
- public slots:
+ public Q_SLOTS:
   // Draws F, U and TS = U - F against T.
   void setThermodynamics(const bcjr::widgets::ThermoSnapshot& s);
 

@@ -22,7 +22,7 @@ class PosteriorView : public QWidget {
   bool savePng(const QString& path, double scale = 2.0) const;
   QCustomPlot* plot() const { return plot_; }
 
- public slots:
+ public Q_SLOTS:
   void setSnapshot(const bcjr::widgets::PosteriorSnapshot& s);
 
  private:

@@ -48,7 +48,7 @@ void ScheduleEditor::setPoints(const QVector<QPointF>& points) {
   }
   std::sort(points_.begin(), points_.end(), [](const QPointF& a, const QPointF& b) { return a.x() < b.x(); });
   redraw();
-  emit scheduleChanged(points_);
+  Q_EMIT scheduleChanged(points_);
 }
 
 void ScheduleEditor::setExponential(double t0, double tmin) { setPoints({QPointF(0, t0), QPointF(steps_ - 1, tmin)}); }
@@ -118,7 +118,7 @@ void ScheduleEditor::onMove(QMouseEvent* e) {
 }
 
 void ScheduleEditor::onRelease(QMouseEvent*) {
-  if (dragging_ >= 0) emit scheduleChanged(points_);
+  if (dragging_ >= 0) Q_EMIT scheduleChanged(points_);
   dragging_ = -1;
 }
 

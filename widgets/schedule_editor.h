@@ -34,7 +34,7 @@ class ScheduleEditor : public QWidget {
   static constexpr double kMinT = 1e-3;
   static constexpr double kMaxT = 10.0;
 
- signals:
+ Q_SIGNALS:
   void scheduleChanged(const QVector<QPointF>& points);
 
  private:

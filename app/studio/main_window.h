@@ -33,7 +33,7 @@ class MainWindow : public QMainWindow {
   // The command line that does what the window would run, for logs and headless machines.
   static QString equivalentCommand(const StudioOptions& options);
 
- public slots:
+ public Q_SLOTS:
   void showAbout();
   void openModel();
   void openText();

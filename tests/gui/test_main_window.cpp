@@ -16,7 +16,7 @@
 
 class TestMainWindow : public QObject {
   Q_OBJECT
- private slots:
+ private Q_SLOTS:
   void hasTheFourMenus() {
     bcjr::studio::MainWindow w({"default", "default"});
     QStringList titles;

@@ -15,7 +15,7 @@ using namespace bcjr::widgets;
 
 class TestWidgets : public QObject {
   Q_OBJECT
- private slots:
+ private Q_SLOTS:
   void scheduleEditorInterpolatesInLogT() {
     ScheduleEditor e;
     e.setSteps(10);
