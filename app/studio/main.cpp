@@ -10,14 +10,44 @@
 #include "bcjr/version.h"
 #include "engine/core/runtime.h"
 
+namespace {
+struct StudioCommandLine {
+  QCommandLineParser parser;
+  QCommandLineOption model{"model", "Model: a Hugging Face folder, a .gguf file, or 'default'.", "MODEL", "default"};
+  QCommandLineOption data{"data", "Text file for calibration and perplexity, or 'default'.", "FILE", "default"};
+  QCommandLineOption screenshot{"screenshot", "Render the window to a PNG file after start-up and exit.", "FILE"};
+  QCommandLineOption threads{"threads", "CPU threads for the engine (default: all).", "N", "0"};
+  StudioCommandLine() {
+    parser.setApplicationDescription("BCJR Studio: watch and run BCJR-QAT on a language model");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({model, data, screenshot, threads});
+  }
+};
+
+void set_application_names() {
+  QCoreApplication::setApplicationName("bcjr-studio");
+  QCoreApplication::setApplicationVersion(bcjr::kVersion);
+  QCoreApplication::setOrganizationName("BCJR Studio");
+}
+}  // namespace
+
 int main(int argc, char** argv) {
-  const bool has_display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") || std::getenv("QT_QPA_PLATFORM");
   bool wants_info = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--help" || a == "-h" || a == "--version" || a == "-v") wants_info = true;
+    if (a == "--help" || a == "-h" || a == "--help-all" || a == "--version" || a == "-v") wants_info = true;
   }
-  if (!has_display && !wants_info) {
+  if (wants_info) {
+    // Help and version need no display: answer them without starting the GUI.
+    QCoreApplication app(argc, argv);
+    set_application_names();
+    StudioCommandLine cl;
+    cl.parser.process(app);  // prints and exits
+    return 0;
+  }
+  const bool has_display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") || std::getenv("QT_QPA_PLATFORM");
+  if (!has_display) {
     std::fprintf(stderr,
                  "bcjr-studio: no display (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
                  "Run it under a desktop session or Xvfb (xvfb-run build/bin/bcjr-studio), or use the\n"
@@ -26,30 +56,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   QApplication app(argc, argv);
-  QApplication::setApplicationName("bcjr-studio");
-  QApplication::setApplicationVersion(bcjr::kVersion);
-  QApplication::setOrganizationName("BCJR Studio");
+  set_application_names();
+  StudioCommandLine cl;
+  cl.parser.process(app);
 
-  QCommandLineParser parser;
-  parser.setApplicationDescription("BCJR Studio: watch and run BCJR-QAT on a language model");
-  parser.addHelpOption();
-  parser.addVersionOption();
-  QCommandLineOption model_opt("model", "Model: a Hugging Face folder, a .gguf file, or 'default'.", "MODEL", "default");
-  QCommandLineOption data_opt("data", "Text file for calibration and perplexity, or 'default'.", "FILE", "default");
-  QCommandLineOption shot_opt("screenshot", "Render the window to a PNG file after start-up and exit.", "FILE");
-  QCommandLineOption threads_opt("threads", "CPU threads for the engine (default: all).", "N", "0");
-  parser.addOptions({model_opt, data_opt, shot_opt, threads_opt});
-  parser.process(app);
-
-  bcjr::set_thread_count(parser.value(threads_opt).toInt());
+  bcjr::set_thread_count(cl.parser.value(cl.threads).toInt());
   bcjr::studio::StudioOptions options;
-  options.model = parser.value(model_opt);
-  options.data = parser.value(data_opt);
+  options.model = cl.parser.value(cl.model);
+  options.data = cl.parser.value(cl.data);
   bcjr::studio::MainWindow window(options);
   window.show();
 
-  if (parser.isSet(shot_opt)) {
-    const QString path = parser.value(shot_opt);
+  if (cl.parser.isSet(cl.screenshot)) {
+    const QString path = cl.parser.value(cl.screenshot);
     QTimer::singleShot(500, &window, [&window, path]() {
       const bool ok = window.grab().save(path, "PNG");
       if (!ok) std::fprintf(stderr, "bcjr-studio: --screenshot: could not write %s\n", qPrintable(path));
