@@ -183,6 +183,7 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   float* __restrict a = a_.data();
   float* __restrict at = at_.data();
   float* __restrict p = p_.data();
+  float* __restrict gmax = gfac_.data();
   float* __restrict gsum = gsum_.data();
   float* __restrict gtan = gtan_.data();
 
@@ -194,18 +195,29 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   }
   if (vjp) tangents(code_, S, g, at);
 
-  double offset = 0;  // the maxima subtracted so far: a_t = a[] + offset
+  double offset = 0;  // a_t = a[] + offset
   for (int t = 0; t + 1 < N; ++t) {
-    const float mx = max_of(a, S);
-    offset += mx;
-    exp_shifted(a, mx, p, S);
+    // Log-sum-exp over the predecessors g + jG of each group, shifted by the group's own maximum
+    // so that no group underflows, whatever the temperature.
+    std::copy(a, a + G, gmax);
+    for (int j = 1; j < B; ++j) {
+      const float* __restrict aj = a + j * G;
+      for (int64_t q = 0; q < G; ++q) gmax[q] = aj[q] > gmax[q] ? aj[q] : gmax[q];
+    }
+    for (int j = 0; j < B; ++j) {
+      const float* __restrict aj = a + j * G;
+      float* __restrict pj = p + j * G;
+      for (int64_t q = 0; q < G; ++q) pj[q] = exp_fast(aj[q] - gmax[q]);
+    }
     std::copy(p, p + G, gsum);
     for (int j = 1; j < B; ++j) {
       const float* __restrict pj = p + j * G;
       for (int64_t q = 0; q < G; ++q) gsum[q] += pj[q];
     }
+    const float mx = max_of(gmax, G);
+    offset += mx;
     float* __restrict m = group_lse_.data() + size_t(t) * G;
-    for (int64_t q = 0; q < G; ++q) m[q] = log_fast(gsum[q]);
+    for (int64_t q = 0; q < G; ++q) m[q] = (gmax[q] - mx) + log_fast(gsum[q]);  // gsum >= 1
     float* __restrict mt = group_tangent_.data() + size_t(t) * G;
     if (vjp) {
       for (int64_t q = 0; q < G; ++q) gtan[q] = p[q] * at[q];
@@ -214,10 +226,7 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
         const float* __restrict atj = at + j * G;
         for (int64_t q = 0; q < G; ++q) gtan[q] += pj[q] * atj[q];
       }
-      for (int64_t q = 0; q < G; ++q) {
-        const bool live = gsum[q] > 0.0f;
-        mt[q] = live ? gtan[q] / (live ? gsum[q] : 1.0f) : 0.0f;
-      }
+      for (int64_t q = 0; q < G; ++q) mt[q] = gtan[q] / gsum[q];
       centre(mt, G);
     }
     // Step t+1: a = l_{t+1} + m(s >> kV); p holds the distances for a moment.
@@ -259,35 +268,52 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
   float* __restrict bt = p_.data();  // beta tangents
   float* __restrict bvec = bvec_.data();
   float* __restrict btan = btan_.data();
-  float* __restrict gsum = gsum_.data();
+  float* __restrict bmax = gsum_.data();
   float* __restrict gtan = gtan_.data();
   float* __restrict gfac = gfac_.data();
+  float* __restrict rsum = a_.data();  // the forward messages are no longer needed
 
   for (int64_t o = 0; o < G; ++o) {
     bvec[o] = (overlap < 0 || o == overlap) ? 0.0f : kLogZero;
     btan[o] = 0.0f;
   }
   for (int t = N - 1; t >= 0; --t) {
+    // beta(s) = l_t(s) + b_t(s); b_t depends on s & (G-1) only.
     distances(code_, S, w + size_t(t) * V, beta);
     for (int j = 0; j < B; ++j) {
       float* __restrict bj = beta + j * G;
       for (int64_t o = 0; o < G; ++o) bj[o] = bvec[o] - bj[o] * inv_t;
     }
-    const float M = max_of(beta, S);
-    exp_shifted(beta, M, r, S);
-    // Posterior weights q = P_t up to a constant: exp(a_t + b_t) = r * exp(m_{t-1}(s >> kV)).
+    // The block k*B .. k*B+B-1 is both the successor set of the states with s & (G-1) == k at
+    // step t-1 and the forward group k (s >> kV == k) at step t: one exp per state serves the
+    // backward message and the posterior, each block shifted by its own maximum.
+    for (int64_t k = 0; k < G; ++k) {
+      float m = beta[k * B];
+      for (int u = 1; u < B; ++u) m = beta[k * B + u] > m ? beta[k * B + u] : m;
+      bmax[k] = m;
+    }
+    for (int64_t k = 0; k < G; ++k) {
+      const float m = bmax[k];
+      for (int u = 0; u < B; ++u) r[k * B + u] = exp_fast(beta[k * B + u] - m);
+    }
+    for (int64_t k = 0; k < G; ++k) {
+      float sum = 0;
+      for (int u = 0; u < B; ++u) sum += r[k * B + u];
+      rsum[k] = sum;  // >= 1
+    }
+    // Posterior q = P_t up to a constant: exp(a_t + b_t) = r * exp(bmax(k) + m_{t-1}(k)).
     if (t >= 1) {
       const float* m = group_lse_.data() + size_t(t - 1) * G;
-      exp_shifted(m, max_of(m, G), gfac, G);
-      for (int64_t k = 0; k < G; ++k) {
-        const float f = gfac[k];
-        for (int u = 0; u < B; ++u) q[k * B + u] = r[k * B + u] * f;
-      }
+      for (int64_t k = 0; k < G; ++k) q[k] = bmax[k] + m[k];
+      exp_shifted(q, max_of(q, G), gfac, G);
     } else if (overlap < 0) {
-      std::copy(r, r + S, q);
+      exp_shifted(bmax, max_of(bmax, G), gfac, G);
     } else {
-      const int64_t lo = int64_t(overlap) * B, hi = lo + B;
-      for (int64_t s = 0; s < S; ++s) q[s] = (s >= lo && s < hi) ? r[s] : 0.0f;
+      for (int64_t k = 0; k < G; ++k) gfac[k] = k == overlap ? 1.0f : 0.0f;
+    }
+    for (int64_t k = 0; k < G; ++k) {
+      const float f = gfac[k];
+      for (int u = 0; u < B; ++u) q[k * B + u] = r[k * B + u] * f;
     }
     const float inv_sum = 1.0f / sum_of(q, S);
     float mean0 = 0, mean1 = 0;
@@ -335,23 +361,16 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
       if (V == 2) out.grad_w[size_t(t) * V + 1] = two_over_t * cov1 * inv_sum;
     }
     if (t == 0) break;
-    // Messages for step t-1: b_{t-1}(s) depends on o = s & (G-1), successors o*B .. o*B+B-1.
-    for (int64_t o = 0; o < G; ++o) {
-      float sum = 0;
-      for (int u = 0; u < B; ++u) sum += r[o * B + u];
-      gsum[o] = sum;
-      bvec[o] = log_fast(sum);
-    }
+    // Messages for step t-1, indexed by o = s & (G-1): b = log sum over the block o of exp(beta).
+    const float shift = max_of(bmax, G);
+    for (int64_t o = 0; o < G; ++o) bvec[o] = (bmax[o] - shift) + log_fast(rsum[o]);
     if (vjp) {
       for (int64_t o = 0; o < G; ++o) {
         float sum = 0;
         for (int u = 0; u < B; ++u) sum += r[o * B + u] * bt[o * B + u];
         gtan[o] = sum;
       }
-      for (int64_t o = 0; o < G; ++o) {
-        const bool live = gsum[o] > 0.0f;
-        btan[o] = live ? gtan[o] / (live ? gsum[o] : 1.0f) : 0.0f;
-      }
+      for (int64_t o = 0; o < G; ++o) btan[o] = gtan[o] / rsum[o];
       centre(btan, G);
     }
   }
