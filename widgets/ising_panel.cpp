@@ -12,11 +12,10 @@
 namespace bcjr::widgets {
 
 IsingPanel::IsingPanel(QWidget* parent) : QWidget(parent), text_(new QTextBrowser), plot_(new CurvePlot) {
-  auto* split = new QSplitter(Qt::Horizontal);
+  auto* split = new QSplitter(Qt::Vertical);
   split->addWidget(text_);
   split->addWidget(plot_);
-  split->setStretchFactor(0, 1);
-  split->setStretchFactor(1, 1);
+  split->setSizes({450, 550});
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(split);

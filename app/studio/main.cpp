@@ -2,7 +2,9 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPixmap>
+#include <QElapsedTimer>
 #include <QTimer>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 
@@ -17,11 +19,13 @@ struct StudioCommandLine {
   QCommandLineOption data{"data", "Text file for calibration and perplexity, or 'default'.", "FILE", "default"};
   QCommandLineOption screenshot{"screenshot", "Render the window to a PNG file after start-up and exit.", "FILE"};
   QCommandLineOption threads{"threads", "CPU threads for the engine (default: all).", "N", "0"};
+  QCommandLineOption view{"view", "View to show first: posterior, schedule, flips, perplexity, ising.", "NAME",
+                          "schedule"};
   StudioCommandLine() {
     parser.setApplicationDescription("BCJR Studio: watch and run BCJR-QAT on a language model");
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({model, data, screenshot, threads});
+    parser.addOptions({model, data, screenshot, threads, view});
   }
 };
 
@@ -65,15 +69,26 @@ int main(int argc, char** argv) {
   options.model = cl.parser.value(cl.model);
   options.data = cl.parser.value(cl.data);
   bcjr::studio::MainWindow window(options);
+  if (!window.showView(cl.parser.value(cl.view))) {
+    std::fprintf(stderr, "bcjr-studio: --view: unknown view '%s'\n", qPrintable(cl.parser.value(cl.view)));
+    return 2;
+  }
   window.show();
 
   if (cl.parser.isSet(cl.screenshot)) {
     const QString path = cl.parser.value(cl.screenshot);
-    QTimer::singleShot(500, &window, [&window, path]() {
+    // Wait for the views' first results (at most 60 s), then render.
+    auto* poll = new QTimer(&window);
+    auto started = std::make_shared<QElapsedTimer>();
+    started->start();
+    QObject::connect(poll, &QTimer::timeout, &window, [&window, path, started, poll]() {
+      if (!window.viewsReady() && started->elapsed() < 60000) return;
+      poll->stop();
       const bool ok = window.grab().save(path, "PNG");
       if (!ok) std::fprintf(stderr, "bcjr-studio: --screenshot: could not write %s\n", qPrintable(path));
       QApplication::exit(ok ? 0 : 1);
     });
+    poll->start(200);
   }
   return app.exec();
 }

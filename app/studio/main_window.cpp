@@ -1,5 +1,7 @@
 #include "app/studio/main_window.h"
 
+#include "app/studio/posterior_tab.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
@@ -53,9 +55,17 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
   tabs_ = new QTabWidget;
-  posterior_ = new widgets::PosteriorView;
-  posterior_->setObjectName("posteriorView");
-  tabs_->addTab(posterior_, tr("Posterior"));
+  // The engine's worker thread: owns the engine, talks to the window only through signals.
+  worker_ = new EngineWorker;
+  worker_->moveToThread(&worker_thread_);
+  connect(&worker_thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  connect(worker_, &EngineWorker::failed, this, [this](const QString& m) { log(tr("engine: %1").arg(m)); });
+  worker_thread_.start();
+
+  posterior_tab_ = new PosteriorTab(worker_);
+  posterior_tab_->setObjectName("posteriorTab");
+  posterior_tab_->view()->setObjectName("posteriorView");
+  tabs_->addTab(posterior_tab_, tr("Posterior"));
   schedule_ = new widgets::ScheduleEditor;
   schedule_->setObjectName("scheduleEditor");
   tabs_->addTab(schedule_, tr("Schedule"));
@@ -68,6 +78,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   tabs_->addTab(curves_, tr("Perplexity"));
   ising_ = new widgets::IsingPanel;
   ising_->setObjectName("isingPanel");
+  connect(worker_, &EngineWorker::thermodynamicsReady, ising_, &widgets::IsingPanel::setThermodynamics);
   tabs_->addTab(ising_, tr("Trellis && Ising"));
   tabs_->setCurrentWidget(schedule_);
   setCentralWidget(tabs_);
@@ -79,11 +90,17 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   log_dock->setObjectName("logDock");
   log_dock->setWidget(log_);
   addDockWidget(Qt::BottomDockWidgetArea, log_dock);
+  resizeDocks({log_dock}, {110}, Qt::Vertical);
 
   buildMenus();
   setModel(options.model);
   setText(options.data);
   statusBar()->showMessage(tr("Ready"));
+}
+
+MainWindow::~MainWindow() {
+  worker_thread_.quit();
+  worker_thread_.wait();
 }
 
 void MainWindow::buildMenus() {
@@ -107,6 +124,21 @@ void MainWindow::buildMenus() {
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About BCJR Studio"), this, &MainWindow::showAbout);
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+bool MainWindow::showView(const QString& name) {
+  const std::pair<const char*, QWidget*> views[] = {{"posterior", posterior_tab_}, {"schedule", schedule_},
+                                                    {"flips", flips_}, {"perplexity", curves_}, {"ising", ising_}};
+  for (auto& [key, widget] : views)
+    if (name == key) {
+      tabs_->setCurrentWidget(widget);
+      return true;
+    }
+  return false;
+}
+
+bool MainWindow::viewsReady() const {
+  return posterior_tab_->view()->snapshot().valid() && !ising_->plot()->seriesNames().isEmpty();
 }
 
 void MainWindow::setModel(const QString& spec) {

@@ -3,6 +3,7 @@
 
 #include <QMainWindow>
 #include <QString>
+#include <QThread>
 
 class QLabel;
 class QPlainTextEdit;
@@ -12,11 +13,13 @@ namespace bcjr::widgets {
 class CurvePlot;
 class FlipsView;
 class IsingPanel;
-class PosteriorView;
 class ScheduleEditor;
 }
 
 namespace bcjr::studio {
+
+class EngineWorker;
+class PosteriorTab;
 
 struct StudioOptions {
   QString model = "default";  // a path, or "default"
@@ -27,8 +30,13 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
   explicit MainWindow(const StudioOptions& options, QWidget* parent = nullptr);
+  ~MainWindow() override;
 
   QString modelPath() const { return model_path_; }
+  // Shows a view by name: posterior, schedule, flips, perplexity, ising. False if unknown.
+  bool showView(const QString& name);
+  // True once every view that computes something has its first result (for screenshots).
+  bool viewsReady() const;
   QString dataPath() const { return data_path_; }
   // The command line that does what the window would run, for logs and headless machines.
   static QString equivalentCommand(const StudioOptions& options);
@@ -49,7 +57,9 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_ = nullptr;
   QLabel* data_label_ = nullptr;
   QTabWidget* tabs_ = nullptr;
-  widgets::PosteriorView* posterior_ = nullptr;
+  QThread worker_thread_;
+  EngineWorker* worker_ = nullptr;
+  PosteriorTab* posterior_tab_ = nullptr;
   widgets::ScheduleEditor* schedule_ = nullptr;
   widgets::FlipsView* flips_ = nullptr;
   widgets::CurvePlot* curves_ = nullptr;

@@ -1,0 +1,120 @@
+// LibTorch's headers come first: Qt's `slots` macro must not be defined while they are parsed.
+#include <ATen/ATen.h>
+
+#include "engine/core/error.h"
+#include "engine/trellis/codebook.h"
+#include "engine/trellis/tile_posterior.h"
+#include "engine/trellis/viterbi.h"
+
+#include "app/studio/engine_worker.h"
+
+#include <cmath>
+#include <random>
+
+namespace bcjr::studio {
+
+namespace {
+
+struct Prepared {
+  trellis::TrellisSpec spec;
+  trellis::Codebook cb;
+  trellis::BcjrOptions opt;
+  std::vector<float> w;
+};
+
+Prepared prepare(const TileRequest& r) {
+  Prepared p;
+  p.spec.L = r.L;
+  p.spec.k = r.k;
+  p.spec.V = r.V;
+  p.spec.n = r.n;
+  p.opt.boundary = trellis::parse_boundary(r.boundary.toStdString());
+  p.spec.validate(p.opt.boundary);
+  p.opt.T = r.T;
+  // Exact tail-biting sums 2^(L-kV) constrained runs: fine for small trellises, too slow to redraw
+  // interactively beyond that, where the overlap is fixed to the hard tail-biting path instead.
+  if (p.spec.overlaps() > 16) p.opt.tailbiting = trellis::BcjrTailBiting::FixedOverlap;
+  p.cb = trellis::make_codebook(r.code.toStdString(), r.L, r.V);
+  if (!r.weights.isEmpty()) {
+    BCJR_CHECK(r.weights.size() == r.n, "tile has ", r.weights.size(), " weights, expected n = ", r.n);
+    p.w.assign(r.weights.begin(), r.weights.end());
+  } else {
+    // A Gaussian tile scaled like the quantiser's input: RMS 0.9 x the codebook's RMS (QTIP).
+    std::mt19937_64 rng(r.seed);
+    std::normal_distribution<float> normal(0.f, 0.9f * p.cb.rms());
+    p.w.resize(r.n);
+    for (auto& x : p.w) x = normal(rng);
+  }
+  return p;
+}
+
+}  // namespace
+
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<TileRequest>();
+  qRegisterMetaType<widgets::PosteriorSnapshot>();
+  qRegisterMetaType<widgets::ThermoSnapshot>();
+}
+
+widgets::PosteriorSnapshot EngineWorker::posterior(const TileRequest& r) {
+  Prepared p = prepare(r);
+  trellis::TilePosterior post = trellis::tile_posterior(p.w, p.spec, p.cb, p.opt);
+  at::Tensor w = at::from_blob(p.w.data(), {1, r.n}, at::kFloat).clone();
+  trellis::ViterbiResult hard = trellis::viterbi(w, p.spec, p.cb, p.opt.boundary);
+
+  widgets::PosteriorSnapshot s;
+  s.label = (r.label.isEmpty() ? QString("Gaussian tile (seed %1)").arg(r.seed) : r.label) +
+            QString(", %1").arg(QString::fromStdString(post.method));
+  s.temperature = r.T;
+  s.steps = post.steps;
+  s.symbols = post.symbols;
+  s.marginals = QVector<float>(post.symbol_marginals.begin(), post.symbol_marginals.end());
+  const int mask = post.symbols - 1;
+  auto states = hard.states.accessor<int32_t, 2>();
+  for (int t = 0; t < post.steps; ++t) {
+    s.expected.append(post.mean[size_t(t) * r.V]);
+    s.stddev.append(std::sqrt(std::max(0.f, post.variance[size_t(t) * r.V])));
+    s.target.append(p.w[size_t(t) * r.V]);
+    s.viterbi_symbols.append(states[0][t] & mask);
+  }
+  return s;
+}
+
+widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
+  Prepared p = prepare(r);
+  widgets::ThermoSnapshot s;
+  s.label = r.label.isEmpty() ? QString("a Gaussian tile (seed %1)").arg(r.seed) : r.label;
+  for (double T : temperatures) {
+    p.opt.T = T;
+    trellis::TilePosterior post = trellis::tile_posterior(p.w, p.spec, p.cb, p.opt);
+    // <E> = sum_t E||c(s_t) - w_t||^2 = sum_t sum_v (Var c + (E c - w)^2).
+    double energy = 0;
+    for (size_t i = 0; i < p.w.size(); ++i) {
+      double d = post.mean[i] - p.w[i];
+      energy += post.variance[i] + d * d;
+    }
+    s.temperature.append(T);
+    s.free_energy.append(-T * post.log_z);
+    s.energy.append(energy);
+  }
+  return s;
+}
+
+void EngineWorker::computePosterior(const TileRequest& r) {
+  if (r.generation < latest_.load()) return;  // superseded while queued
+  try {
+    Q_EMIT posteriorReady(posterior(r));
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QString::fromStdString(e.what()).section('\n', 0, 0));
+  }
+}
+
+void EngineWorker::computeThermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
+  try {
+    Q_EMIT thermodynamicsReady(thermodynamics(r, temperatures));
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QString::fromStdString(e.what()).section('\n', 0, 0));
+  }
+}
+
+}  // namespace bcjr::studio

@@ -1,0 +1,53 @@
+// The object that owns the engine in bcjr-studio. It lives in its own QThread; the window reaches
+// it only through queued calls and hears back through signals carrying value snapshots. Requests
+// that a newer one has superseded are dropped, so dragging a slider never queues up work.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+#include <atomic>
+
+#include "widgets/ising_panel.h"
+#include "widgets/snapshots.h"
+
+namespace bcjr::studio {
+
+// One tile to look at under the BCJR distribution.
+struct TileRequest {
+  int L = 12, k = 2, V = 2, n = 256;
+  QString code = "hyb";
+  QString boundary = "tailbiting";
+  double T = 0.1;
+  quint64 seed = 0;         // for the random Gaussian tile when `weights` is empty
+  QVector<float> weights;   // n weights in normalised units, or empty
+  QString label;
+  quint64 generation = 0;   // set by the sender; stale generations are skipped
+};
+
+class EngineWorker : public QObject {
+  Q_OBJECT
+ public:
+  explicit EngineWorker(QObject* parent = nullptr);
+  // Called from the GUI thread before queuing a request: anything older is skipped.
+  quint64 nextGeneration() { return ++latest_; }
+  // Computes synchronously on the calling thread (the tests use this; the GUI goes through slots).
+  static widgets::PosteriorSnapshot posterior(const TileRequest& r);
+  static widgets::ThermoSnapshot thermodynamics(const TileRequest& r, const QVector<double>& temperatures);
+
+ public Q_SLOTS:
+  void computePosterior(const bcjr::studio::TileRequest& r);
+  void computeThermodynamics(const bcjr::studio::TileRequest& r, const QVector<double>& temperatures);
+
+ Q_SIGNALS:
+  void posteriorReady(const bcjr::widgets::PosteriorSnapshot& s);
+  void thermodynamicsReady(const bcjr::widgets::ThermoSnapshot& s);
+  void failed(const QString& message);
+
+ private:
+  std::atomic<quint64> latest_{0};
+};
+
+}  // namespace bcjr::studio
+
+Q_DECLARE_METATYPE(bcjr::studio::TileRequest)

@@ -1,0 +1,106 @@
+#include "app/studio/posterior_tab.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "widgets/posterior_view.h"
+
+namespace bcjr::studio {
+
+namespace {
+// The slider runs over log10 T in [-2.5, 0.5] in steps of 0.01.
+constexpr double kLogTMin = -2.5, kLogTMax = 0.5;
+}  // namespace
+
+PosteriorTab::PosteriorTab(EngineWorker* worker, QWidget* parent)
+    : QWidget(parent), worker_(worker), view_(new widgets::PosteriorView) {
+  t_slider_ = new QSlider(Qt::Horizontal);
+  t_slider_->setRange(int(kLogTMin * 100), int(kLogTMax * 100));
+  t_slider_->setObjectName("temperatureSlider");
+  t_label_ = new QLabel;
+  t_label_->setMinimumWidth(90);
+  l_spin_ = new QSpinBox;
+  l_spin_->setRange(4, 16);
+  l_spin_->setValue(12);
+  l_spin_->setToolTip(tr("State bits L (the paper uses 16; 12 redraws faster)"));
+  seed_spin_ = new QSpinBox;
+  seed_spin_->setRange(0, 1 << 30);
+  seed_spin_->setToolTip(tr("Seed of the Gaussian tile"));
+  code_combo_ = new QComboBox;
+  code_combo_->addItems({"hyb", "1mad", "3inst"});
+  boundary_combo_ = new QComboBox;
+  boundary_combo_->addItems({"tailbiting", "free"});
+
+  auto* bar = new QHBoxLayout;
+  bar->addWidget(new QLabel(tr("T")));
+  bar->addWidget(t_slider_, 1);
+  bar->addWidget(t_label_);
+  bar->addWidget(new QLabel(tr("L")));
+  bar->addWidget(l_spin_);
+  bar->addWidget(new QLabel(tr("code")));
+  bar->addWidget(code_combo_);
+  bar->addWidget(boundary_combo_);
+  bar->addWidget(new QLabel(tr("tile seed")));
+  bar->addWidget(seed_spin_);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(bar);
+  layout->addWidget(view_, 1);
+
+  coalesce_.setSingleShot(true);
+  coalesce_.setInterval(40);
+  connect(&coalesce_, &QTimer::timeout, this, &PosteriorTab::send);
+  connect(t_slider_, &QSlider::valueChanged, this, [this] { scheduleUpdate(false); });
+  connect(l_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(true); });
+  connect(seed_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(true); });
+  connect(code_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
+  connect(boundary_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
+  connect(this, &PosteriorTab::requestPosterior, worker_, &EngineWorker::computePosterior, Qt::QueuedConnection);
+  connect(this, &PosteriorTab::requestThermodynamics, worker_, &EngineWorker::computeThermodynamics,
+          Qt::QueuedConnection);
+  connect(worker_, &EngineWorker::posteriorReady, view_, &widgets::PosteriorView::setSnapshot);
+  setTemperature(0.1);
+  scheduleUpdate(true);
+}
+
+double PosteriorTab::temperature() const { return std::pow(10.0, t_slider_->value() / 100.0); }
+
+void PosteriorTab::setTemperature(double T) {
+  t_slider_->setValue(int(std::lround(std::log10(T) * 100)));
+  t_label_->setText(QString("T = %1").arg(temperature(), 0, 'g', 3));
+}
+
+TileRequest PosteriorTab::currentRequest() const {
+  TileRequest r;
+  r.L = l_spin_->value();
+  r.code = code_combo_->currentText();
+  r.V = r.code == "hyb" ? 2 : 1;
+  r.boundary = boundary_combo_->currentText();
+  r.T = temperature();
+  r.seed = quint64(seed_spin_->value());
+  return r;
+}
+
+void PosteriorTab::scheduleUpdate(bool thermodynamics) {
+  t_label_->setText(QString("T = %1").arg(temperature(), 0, 'g', 3));
+  thermo_pending_ = thermo_pending_ || thermodynamics;
+  coalesce_.start();
+}
+
+void PosteriorTab::send() {
+  TileRequest r = currentRequest();
+  r.generation = worker_->nextGeneration();
+  Q_EMIT requestPosterior(r);
+  if (thermo_pending_) {
+    thermo_pending_ = false;
+    QVector<double> grid;
+    for (int i = 0; i <= 16; ++i) grid.append(std::pow(10.0, -2.5 + 2.5 * i / 16));  // 0.003 .. 1
+    Q_EMIT requestThermodynamics(r, grid);
+  }
+}
+
+}  // namespace bcjr::studio
