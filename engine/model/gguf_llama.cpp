@@ -68,9 +68,12 @@ LlamaConfig llama_config_from_gguf(const GgufFile& g) {
 TokenizerSpec tokenizer_spec_from_gguf(const GgufFile& g) {
   TokenizerSpec s;
   const std::string& model = g.get_string("tokenizer.ggml.model");
-  if (model == "gpt2") s.kind = "bpe-bytelevel";
-  else if (model == "llama") s.kind = "bpe-sentencepiece";
-  else fail(g.path(), ": unsupported tokenizer model '", model, "' (tokenizer.ggml.model; supported: gpt2, llama)");
+  if (model == "gpt2")
+    s.kind = "bpe-bytelevel";
+  else if (model == "llama")
+    s.kind = "bpe-sentencepiece";
+  else
+    fail(g.path(), ": unsupported tokenizer model '", model, "' (tokenizer.ggml.model; supported: gpt2, llama)");
   const bool spm = s.kind == "bpe-sentencepiece";
 
   const GgufValue& tokens = g.get_array("tokenizer.ggml.tokens");
@@ -117,10 +120,11 @@ TokenizerSpec tokenizer_spec_from_gguf(const GgufFile& g) {
   // Defaults where the file is silent are llama.cpp's: SentencePiece models add BOS and a
   // leading space, byte-level ones neither.
   s.add_bos = g.find("tokenizer.ggml.add_bos_token") ? g.get_bool("tokenizer.ggml.add_bos_token") : spm;
-  s.add_prefix_space =
-      g.find("tokenizer.ggml.add_space_prefix") ? g.get_bool("tokenizer.ggml.add_space_prefix") : spm;
-  if (g.find("tokenizer.ggml.pre")) s.pre = g.get_string("tokenizer.ggml.pre");
-  else if (!spm) s.pre = "gpt2";
+  s.add_prefix_space = g.find("tokenizer.ggml.add_space_prefix") ? g.get_bool("tokenizer.ggml.add_space_prefix") : spm;
+  if (g.find("tokenizer.ggml.pre"))
+    s.pre = g.get_string("tokenizer.ggml.pre");
+  else if (!spm)
+    s.pre = "gpt2";
   s.individual_digits = s.pre == "smollm";  // SmolLM's pre-tokenizer: Digits(individual) + ByteLevel
   return s;
 }
@@ -129,9 +133,9 @@ std::string hf_tensor_name(const std::string& name) {
   static const std::map<std::string, std::string> global = {
       {"token_embd", "model.embed_tokens"}, {"output_norm", "model.norm"}, {"output", "lm_head"}};
   static const std::map<std::string, std::string> block = {
-      {"attn_q", "self_attn.q_proj"},    {"attn_k", "self_attn.k_proj"},   {"attn_v", "self_attn.v_proj"},
-      {"attn_output", "self_attn.o_proj"}, {"ffn_gate", "mlp.gate_proj"}, {"ffn_up", "mlp.up_proj"},
-      {"ffn_down", "mlp.down_proj"},     {"attn_norm", "input_layernorm"}, {"ffn_norm", "post_attention_layernorm"}};
+      {"attn_q", "self_attn.q_proj"},      {"attn_k", "self_attn.k_proj"},   {"attn_v", "self_attn.v_proj"},
+      {"attn_output", "self_attn.o_proj"}, {"ffn_gate", "mlp.gate_proj"},    {"ffn_up", "mlp.up_proj"},
+      {"ffn_down", "mlp.down_proj"},       {"attn_norm", "input_layernorm"}, {"ffn_norm", "post_attention_layernorm"}};
   const size_t dot = name.rfind('.');
   if (dot == std::string::npos) return "";
   const std::string suffix = name.substr(dot);  // ".weight" or ".bias"
@@ -161,7 +165,11 @@ torch::Tensor swap_row_halves(const torch::Tensor& w, int64_t n_head, bool to_hf
 
 // llama.cpp's convert script lays out each head's rows as (pairs, 2) from HF's (2, pairs):
 // rows i and i + half of a head become neighbours 2i, 2i + 1.
-torch::Tensor unpermute_qk_rows(const torch::Tensor& w, int64_t n_head) { return swap_row_halves(w, n_head, true); }
-torch::Tensor permute_qk_rows(const torch::Tensor& w, int64_t n_head) { return swap_row_halves(w, n_head, false); }
+torch::Tensor unpermute_qk_rows(const torch::Tensor& w, int64_t n_head) {
+  return swap_row_halves(w, n_head, true);
+}
+torch::Tensor permute_qk_rows(const torch::Tensor& w, int64_t n_head) {
+  return swap_row_halves(w, n_head, false);
+}
 
 }  // namespace bcjr::model

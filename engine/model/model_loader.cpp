@@ -50,9 +50,9 @@ std::vector<std::string> required_names(const LlamaConfig& c) {
   std::vector<std::string> names = {"model.embed_tokens.weight", "model.norm.weight"};
   if (!c.tie_word_embeddings) names.push_back("lm_head.weight");
   for (int64_t l = 0; l < c.num_hidden_layers; ++l)
-    for (const char* t : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                          "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "input_layernorm",
-                          "post_attention_layernorm"})
+    for (const char* t :
+         {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj",
+          "mlp.up_proj", "mlp.down_proj", "input_layernorm", "post_attention_layernorm"})
       names.push_back("model.layers." + std::to_string(l) + "." + t + ".weight");
   return names;
 }
@@ -119,7 +119,8 @@ void load_hf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& opt)
   m.config = parse_hf_config((dir / "config.json").string());
   for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
     const fs::path p = dir / f;
-    if (fs::exists(p)) (std::string(f) == "tokenizer.json" ? m.tokenizer_json_path : m.tokenizer_config_path) = p.string();
+    if (fs::exists(p))
+      (std::string(f) == "tokenizer.json" ? m.tokenizer_json_path : m.tokenizer_config_path) = p.string();
   }
 
   // name -> shard file, from the index if there is one.

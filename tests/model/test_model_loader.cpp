@@ -111,9 +111,15 @@ void expect_small_llama(const LoadedModel& m, const TempDir& dir) {
 
 // A folder written by our own writer, for the refusals (each test spoils one thing).
 struct Folder {
-  json config = {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"hidden_size", 16},
-                 {"intermediate_size", 24}, {"num_hidden_layers", 1}, {"num_attention_heads", 2},
-                 {"num_key_value_heads", 1}, {"vocab_size", 32}, {"tie_word_embeddings", false}};
+  json config = {{"architectures", {"LlamaForCausalLM"}},
+                 {"model_type", "llama"},
+                 {"hidden_size", 16},
+                 {"intermediate_size", 24},
+                 {"num_hidden_layers", 1},
+                 {"num_attention_heads", 2},
+                 {"num_key_value_heads", 1},
+                 {"vocab_size", 32},
+                 {"tie_word_embeddings", false}};
   std::vector<std::pair<std::string, torch::Tensor>> tensors = {
       {"model.embed_tokens.weight", torch::randn({32, 16})},
       {"lm_head.weight", torch::randn({32, 16})},
@@ -317,7 +323,8 @@ TEST(ModelLoader, WhatTheEngineDoesNotRunIsRefusedByName) {
     Folder f;
     f.drop("model.layers.0.self_attn.k_proj.weight");
     f.tensors.push_back({"model.layers.0.self_attn.k_proj.weight", torch::randn({16, 16})});  // MHA-sized
-    EXPECT_TRUE(message_has(f.error(d), "'model.layers.0.self_attn.k_proj.weight' has shape [16, 16], expected [8, 16]"));
+    EXPECT_TRUE(
+        message_has(f.error(d), "'model.layers.0.self_attn.k_proj.weight' has shape [16, 16], expected [8, 16]"));
   }
   {
     TempDir d;
