@@ -163,12 +163,7 @@ json default_model_dump(const TempDir& dir, bool with_tensors) {
 }
 
 std::string error_of(const std::string& path) {
-  try {
-    GgufFile g(path);
-  } catch (const bcjr::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return bcjr::test::error_message([&] { GgufFile g(path); });
 }
 
 void expect_same_tensors(const GgufFile& g, const json& listing, const std::string& dir, bool all_npy) {
@@ -274,16 +269,8 @@ TEST(Gguf, MetadataOfEveryValueType) {
   ASSERT_EQ(nested.items.size(), 2u);
   EXPECT_EQ(nested.items[0].ints, (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(nested.items[1].ints, (std::vector<int64_t>{3}));
-  EXPECT_TRUE(message_has(
-      [&] {
-        try {
-          g.get_string("t.u8");
-        } catch (const bcjr::Error& e) {
-          return std::string(e.what());
-        }
-        return std::string();
-      }(),
-      "small.gguf", "'t.u8'", "uint8", "expected a string"));
+  EXPECT_TRUE(message_has(bcjr::test::error_message([&] { g.get_string("t.u8"); }), "small.gguf", "'t.u8'", "uint8",
+                          "expected a string"));
   EXPECT_THROW(g.get_int("no.such.key"), bcjr::Error);
 }
 

@@ -37,12 +37,7 @@ std::string craft(const TempDir& dir, const std::string& name, const std::string
 }
 
 std::string error_of(const std::string& path) {
-  try {
-    SafetensorsFile f(path);
-  } catch (const bcjr::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return bcjr::test::error_message([&] { SafetensorsFile f(path); });
 }
 
 // The package's own serializer; BF16 and U16 come from uint16 bit patterns (numpy has no bf16).
