@@ -1,8 +1,7 @@
 // Decoding of ggml's block-quantised types to fp32, one function per type. Each block layout is
 // given field by field above its decoder; "f16" is an IEEE half, all integers little-endian.
 // The arithmetic follows ggml's reference decoders (float products in the same order), so the
-// results match the `gguf` Python package's dequantize() to the last bit or so.
-#include <c10/util/BFloat16.h>
+// results equal the `gguf` Python package's dequantize() bit for bit (tests/model/test_gguf.cpp).
 #include <c10/util/Half.h>
 
 #include <cstring>
@@ -19,7 +18,7 @@ constexpr int64_t QK_K = 256;  // elements per super-block of the K types
 inline float f16(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
-  return c10::detail::fp16_ieee_to_fp32_value(h);
+  return static_cast<float>(c10::Half(h, c10::Half::from_bits()));
 }
 
 inline float bf16(const uint8_t* p) {

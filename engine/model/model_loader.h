@@ -30,7 +30,9 @@ struct LoadOptions {
 
 struct LoadedModel {
   LlamaConfig config;
-  std::map<std::string, torch::Tensor> tensors;               // HF names, CPU, fp32 unless keep_stored_dtype
+  // HF names, CPU, fp32 unless keep_stored_dtype. No "lm_head.weight" when
+  // config.tie_word_embeddings: the head is then model.embed_tokens.weight.
+  std::map<std::string, torch::Tensor> tensors;
   std::map<std::string, std::vector<int64_t>> tensor_shapes;  // HF names, filled in every mode
   std::map<std::string, std::string> tensor_types;            // HF name -> dtype or quant type as stored
   TokenizerSpec tokenizer_spec;                               // filled for GGUF (kind empty for HF folders)
