@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "engine/core/error.h"
@@ -153,13 +154,25 @@ std::string hf_tensor_name(const std::string& name) {
 }
 
 namespace {
+// Plain row copies rather than torch reshapes: LibTorch's OpenMP pool would otherwise keep
+// spinning after each copy and slow the loader's own dequantisation threads on small machines.
 torch::Tensor swap_row_halves(const torch::Tensor& w, int64_t n_head, bool to_hf) {
-  BCJR_CHECK(w.dim() >= 1 && n_head > 0 && w.size(0) % (2 * n_head) == 0, "q/k weight with ", w.size(0),
-             " rows cannot be split into ", n_head, " heads of even size");
-  const int64_t half = w.size(0) / n_head / 2;
-  std::vector<int64_t> shape = {n_head, to_hf ? half : 2, to_hf ? 2 : half};
-  for (int64_t d = 1; d < w.dim(); ++d) shape.push_back(w.size(d));
-  return w.reshape(shape).transpose(1, 2).reshape(w.sizes()).contiguous();
+  BCJR_CHECK(w.dim() >= 1 && n_head > 0 && w.size(0) % (2 * n_head) == 0, "q/k weight with ",
+             w.dim() >= 1 ? w.size(0) : 0, " rows cannot be split into ", n_head, " heads of even size");
+  const torch::Tensor src = w.contiguous();
+  torch::Tensor out = torch::empty_like(src);
+  const int64_t rows = src.size(0), head = rows / n_head, half = head / 2;
+  const size_t row_bytes = rows ? src.nbytes() / static_cast<size_t>(rows) : 0;
+  const auto* from = static_cast<const uint8_t*>(src.data_ptr());
+  auto* to = static_cast<uint8_t*>(out.data_ptr());
+  for (int64_t h = 0; h < n_head; ++h)
+    for (int64_t i = 0; i < half; ++i)
+      for (int64_t k = 0; k < 2; ++k) {
+        const int64_t hf_row = h * head + k * half + i, gguf_row = h * head + 2 * i + k;
+        const int64_t dst = to_hf ? hf_row : gguf_row, srow = to_hf ? gguf_row : hf_row;
+        std::memcpy(to + dst * row_bytes, from + srow * row_bytes, row_bytes);
+      }
+  return out;
 }
 }  // namespace
 
