@@ -272,6 +272,16 @@ TEST(Gguf, MetadataOfEveryValueType) {
   EXPECT_TRUE(message_has(bcjr::test::error_message([&] { g.get_string("t.u8"); }), "small.gguf", "'t.u8'", "uint8",
                           "expected a string"));
   EXPECT_THROW(g.get_int("no.such.key"), bcjr::Error);
+
+  // Version 2 has the same little-endian layout: the same file marked v2 reads the same.
+  std::string v2 = slurp(dir.file("small.gguf"));
+  ASSERT_EQ(v2[4], 3);
+  v2[4] = 2;
+  spit(dir.file("v2.gguf"), v2);
+  GgufFile g2(dir.file("v2.gguf"));
+  EXPECT_EQ(g2.version(), 2u);
+  EXPECT_EQ(g2.metadata().size(), g.metadata().size());
+  EXPECT_TRUE(torch::equal(g2.dequantize("q.Q6_K"), g.dequantize("q.Q6_K")));
 }
 
 TEST(Gguf, TruncatedAndCorruptedFilesAreRefusedNamingTheFile) {
