@@ -198,7 +198,7 @@ def spm(train_text, texts, outdir):
 
 def main():
     which, gguf_path, text_path, outdir = sys.argv[1:5]
-    with open(text_path, encoding="utf-8") as f:
+    with open(text_path, encoding="utf-8", newline="") as f:  # the bytes as they are, CRLF included
         book = f.read()
     texts = TRICKY + [book]
     train = book[:300000]
