@@ -7,8 +7,8 @@ Writes into OUTDIR, for each NAME in smollm, llama3 + llama3_str, spm + spm_lega
   NAME.tokenizer.json   the tokenizer
   NAME.cases.json       {"cases": [{"text", "ids" (no special tokens added), "ids_bos"
                         (the post-processor's specials added), "decoded"}]}
-and smollm.spec.json: the GGUF tokenizer.ggml.* metadata (what the GGUF loader puts into a
-TokenizerSpec), for the from_spec test.
+and smollm.spec.json / spm_scores.spec.json: GGUF-style tokenizer.ggml.* metadata (what the GGUF
+loader puts into a TokenizerSpec), for the from_spec tests; spm also writes spm_scores.*.
 """
 import json
 import os
@@ -191,9 +191,37 @@ def spm(train_text, texts, outdir):
         {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]}
     with open(os.path.join(outdir, "spm_legacy.tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(j, f, ensure_ascii=False)
-    for name in ("spm", "spm_legacy"):
+    spm_scores(j, outdir)
+    for name in ("spm", "spm_legacy", "spm_scores"):
         t = Tokenizer.from_file(os.path.join(outdir, name + ".tokenizer.json"))
         write_cases(t, name, texts + special_cases(["<s>", "</s>"]), outdir)
+
+
+def spm_scores(j, outdir):
+    """A GGUF "llama" vocabulary (tokens + scores, no merges) and the tokenizer.json that
+    transformers' SentencePiece converter makes of it: every split of a token into two tokens is
+    a merge, ranked by the whole token's score."""
+    vocab = j["model"]["vocab"]
+    tokens = [None] * len(vocab)
+    for t, i in vocab.items():
+        tokens[i] = t
+    scores = [-float(i) for i in range(len(tokens))]
+    merges = []
+    for i, t in enumerate(tokens):
+        local = [(t[:k], t[k:], scores[i]) for k in range(1, len(t)) if t[:k] in vocab and t[k:] in vocab]
+        merges += sorted(local, key=lambda m: (vocab[m[0]], vocab[m[1]]))
+    merges.sort(key=lambda m: m[2], reverse=True)
+    j = json.loads(json.dumps(j))
+    j["model"]["merges"] = [[a, b] for a, b, _ in merges]
+    with open(os.path.join(outdir, "spm_scores.tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(j, f, ensure_ascii=False)
+    types = [6 if t.startswith("<0x") and len(t) == 6 else 2 if t == "<unk>" else 3 if t in ("<s>", "</s>") else 1
+             for t in tokens]
+    spec = {"model": "llama", "tokens": tokens, "scores": scores, "token_types": types,
+            "bos_id": vocab["<s>"], "eos_id": vocab["</s>"], "unk_id": vocab["<unk>"], "add_bos": True,
+            "add_space_prefix": True}
+    with open(os.path.join(outdir, "spm_scores.spec.json"), "w", encoding="utf-8") as f:
+        json.dump(spec, f, ensure_ascii=False)
 
 
 def main():
