@@ -11,6 +11,7 @@
 #include "engine/model/model_loader.h"
 #include "engine/model/model_tokenizer.h"
 #include "engine/model/pretokenizer.h"
+#include "engine/model/unicode_bytes.h"
 
 using Clock = std::chrono::steady_clock;
 
@@ -60,6 +61,22 @@ int main() {
   for (const auto& p : pieces) n_ref += plain.encode_reference(p.text).size();
   const double t_ref = seconds_since(t0);
 
+  // Long pieces (a SentencePiece-style tokenizer sees all text between special tokens as one):
+  // the byte-mapped text as a single BPE word, merge loop on the whole text, reference on a prefix.
+  const std::string mapped = model::bytes_to_unicode_text(text);
+  const std::string prefix = model::bytes_to_unicode_text(text.substr(0, 20000));
+  std::vector<int32_t> long_ids;
+  t0 = Clock::now();
+  plain.encode(mapped, long_ids);
+  const double t_long = seconds_since(t0);
+  std::vector<int32_t> prefix_ids;
+  t0 = Clock::now();
+  plain.encode(prefix, prefix_ids);
+  const double t_prefix = seconds_since(t0);
+  t0 = Clock::now();
+  const auto prefix_ref = plain.encode_reference(prefix);
+  const double t_prefix_ref = seconds_since(t0);
+
   const double mb = text.size() / 1e6;
   std::printf("tokenizer benchmark, default text %s (%.2f MB), default model's tokenizer (%s)\n", text_path.c_str(),
               mb, tok.kind().c_str());
@@ -72,5 +89,8 @@ int main() {
   std::printf("  pre-tokenizer alone     %8.3f s  (%zu pieces)\n", t_pre, pieces.size());
   std::printf("  reference BPE, no cache %8.3f s  (%zu tokens; cold encode is %.1fx faster)\n", t_ref, n_ref,
               t_ref / t_cold);
-  return ids == ids2 && n_ref == ids.size() ? 0 : 1;
+  std::printf("  whole text as one piece %8.3f s  (merge loop, %zu tokens)\n", t_long, long_ids.size());
+  std::printf("  20 kB as one piece      %8.4f s  merge loop vs %.3f s reference (%.0fx)\n", t_prefix, t_prefix_ref,
+              t_prefix_ref / t_prefix);
+  return ids == ids2 && n_ref == ids.size() && prefix_ids == prefix_ref ? 0 : 1;
 }
