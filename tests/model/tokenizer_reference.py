@@ -3,19 +3,19 @@ with Hugging Face's own `tokenizers` package (and `gguf` for the default model's
 
 usage: tokenizer_reference.py WHICH GGUF TEXT OUTDIR     (WHICH: smollm, llama3 or spm)
 
-Writes into OUTDIR, for each NAME in smollm, llama3 + llama3_str, spm + spm_legacy:
+Writes into OUTDIR, for each NAME in smollm, llama3 + llama3_str, spm + spm_legacy + spm_scores:
   NAME.tokenizer.json   the tokenizer
   NAME.cases.json       {"cases": [{"text", "ids" (no special tokens added), "ids_bos"
                         (the post-processor's specials added), "decoded"}]}
-and smollm.spec.json / spm_scores.spec.json: GGUF-style tokenizer.ggml.* metadata (what the GGUF
-loader puts into a TokenizerSpec), for the from_spec tests; spm also writes spm_scores.*.
+and spm_scores.spec.json: the metadata a GGUF "llama" (SentencePiece) vocabulary would carry
+(tokens, scores, token types; no merges), for the from_spec test.
 """
 import json
 import os
 import sys
 
 import gguf
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
 LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
                 r"|\s*[\r\n]+|\s+(?!\S)|\s+")
@@ -94,17 +94,7 @@ def smollm(gguf_path, texts, outdir):
     tokens = gguf_field(r, "tokenizer.ggml.tokens")
     types = gguf_field(r, "tokenizer.ggml.token_type")
     merges = gguf_field(r, "tokenizer.ggml.merges")
-    spec = {
-        "model": gguf_field(r, "tokenizer.ggml.model"),
-        "pre": gguf_field(r, "tokenizer.ggml.pre"),
-        "tokens": tokens, "token_types": types, "merges": merges,
-        "bos_id": gguf_field(r, "tokenizer.ggml.bos_token_id"),
-        "eos_id": gguf_field(r, "tokenizer.ggml.eos_token_id"),
-        "add_bos": bool(gguf_field(r, "tokenizer.ggml.add_bos_token")),
-    }
-    assert spec["model"] == "gpt2" and spec["pre"] == "smollm", spec["pre"]
-    with open(os.path.join(outdir, "smollm.spec.json"), "w", encoding="utf-8") as f:
-        json.dump(spec, f, ensure_ascii=False)
+    assert gguf_field(r, "tokenizer.ggml.model") == "gpt2" and gguf_field(r, "tokenizer.ggml.pre") == "smollm"
     # SmolLM2's own tokenizer.json: byte-level BPE, digits split one by one before the GPT-2
     # regex, control tokens (type 3) as special added tokens, no BOS added.
     model = models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[tuple(m.split(" ")) for m in merges])
