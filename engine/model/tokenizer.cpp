@@ -67,6 +67,8 @@ struct Tokenizer::Impl {
 };
 
 Tokenizer::Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+Tokenizer::Tokenizer(const Tokenizer&) = default;
+Tokenizer& Tokenizer::operator=(const Tokenizer&) = default;
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
@@ -94,7 +96,7 @@ Tokenizer Tokenizer::from_spec(const TokenizerSpec& in) {
     BCJR_CHECK(id >= -1 && id < n, src, ": special token id ", id, " is outside the vocabulary of ", n);
   BCJR_CHECK(!spec.add_bos || spec.bos_id >= 0, src, ": BOS is to be added but no BOS token is given");
 
-  if (spec.pre_steps.empty() && spec.normalizers.empty()) {
+  if (!spec.steps_given) {
     if (spec.kind == "bpe-bytelevel") {
       spec.pre_steps = byte_level_steps(spec);
     } else if (spec.kind == "bpe-sentencepiece") {
@@ -109,7 +111,7 @@ Tokenizer Tokenizer::from_spec(const TokenizerSpec& in) {
       fail(src, ": tokenizer kind '", spec.kind, "' is not supported (bpe-bytelevel or bpe-sentencepiece)");
     }
   }
-  if (spec.added_tokens.empty()) {
+  if (!spec.steps_given) {
     std::vector<int32_t> ids = spec.special_ids;
     if (ids.empty())  // GGUF: control (3) and user-defined (4) tokens are matched in the text
       for (size_t i = 0; i < spec.token_types.size(); ++i)

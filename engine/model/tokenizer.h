@@ -37,6 +37,9 @@ class Tokenizer {
   std::string kind() const;  // "bpe-bytelevel" | "bpe-sentencepiece" | "bpe"
   const std::string& token_text(int32_t id) const;  // as stored in the vocabulary
 
+  // Copies share the same immutable tables (and piece cache); all methods are thread-safe.
+  Tokenizer(const Tokenizer&);
+  Tokenizer& operator=(const Tokenizer&);
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();

@@ -149,6 +149,7 @@ TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::strin
   const json j = read_json(path, "tokenizer.json");
   TokenizerSpec spec;
   spec.source = r.src;
+  spec.steps_given = true;
   try {
     BCJR_CHECK(j.is_object() && j.contains("model") && j["model"].is_object(), r.src, ": no model object");
     const json& m = j["model"];

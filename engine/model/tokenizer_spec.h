@@ -45,7 +45,8 @@ struct AddedToken {
 
 struct TokenizerSpec {
   // "bpe-bytelevel" (GPT-2 / Llama-3 style: bytes mapped to printable code points, split regex),
-  // or "bpe-sentencepiece" (Llama-2 / TinyLlama style: "▁" for spaces, <0xNN> byte fallback).
+  // or "bpe-sentencepiece" (Llama-2 / TinyLlama style: "▁" for spaces, <0xNN> byte fallback);
+  // a tokenizer.json with neither may also give plain "bpe".
   std::string kind;
   // Pre-tokenizer flavour for bpe-bytelevel: "llama3" (Llama-3 split regex), "gpt2", "smollm"
   // (GGUF's tokenizer.ggml.pre names), or the regexes themselves in `split_regexes`.
@@ -62,8 +63,10 @@ struct TokenizerSpec {
   bool byte_fallback = false;
   bool add_prefix_space = false;  // SentencePiece-style "▁" before the first word
 
-  // Filled by the tokenizer.json reader; left empty by the GGUF loader, in which case the
-  // Tokenizer derives them from kind / pre / split_regexes / special_ids / token_types.
+  // Filled by the tokenizer.json reader, which sets steps_given; left empty by the GGUF loader,
+  // in which case the Tokenizer derives them from kind / pre / split_regexes / special_ids /
+  // token_types / add_prefix_space.
+  bool steps_given = false;
   std::vector<NormalizerStep> normalizers;
   std::vector<PreTokenizerStep> pre_steps;
   std::vector<AddedToken> added_tokens;

@@ -45,6 +45,21 @@ TEST(TokenizerErrors, ValidSmallFileLoadsAndEncodes) {
   EXPECT_EQ(tok.decode({2, 4, 5}), "ab ab<s>");
 }
 
+// No normalizer, no pre-tokenizer: the whole text is one BPE word; characters outside the
+// vocabulary are dropped without an unk token and fused into one with fuse_unk (ids checked
+// with tokenizers 0.23.3).
+TEST(TokenizerErrors, PlainBpeWithoutPreTokenizer) {
+  TempDir dir;
+  const std::string model = R"("vocab":{"a":0,"b":1,"ab":2,"Ġ":3,"Ġab":4,"<unk>":5},"merges":["a b","Ġ ab"])";
+  const Tokenizer plain = Tokenizer::from_tokenizer_json(
+      write(dir, "plain.json", R"({"normalizer":null,"pre_tokenizer":null,"model":{"type":"BPE",)" + model + "}}"));
+  EXPECT_EQ(plain.kind(), "bpe");
+  EXPECT_EQ(plain.encode("ab xab", false), (std::vector<int32_t>{2, 2}));
+  const Tokenizer unk = Tokenizer::from_tokenizer_json(write(
+      dir, "unk.json", R"({"model":{"type":"BPE","unk_token":"<unk>","fuse_unk":true,)" + model + "}}"));
+  EXPECT_EQ(unk.encode("ab  xab", false), (std::vector<int32_t>{2, 5, 2}));
+}
+
 TEST(TokenizerErrors, EmptyMergesNamesFile) {
   TempDir dir;
   const auto path = write(dir, "empty_merges.json", tokenizer_json("[]"));

@@ -54,6 +54,7 @@ TEST(TokenizerReference, Llama3StyleMatchesTokenizers) {
   }
   // As a GGUF file names it: tokenizer.ggml.pre "llama-bpe", the steps left to the Tokenizer.
   TokenizerSpec spec = model::tokenizer_spec_from_json(dir.file("llama3.tokenizer.json"));
+  spec.steps_given = false;
   spec.pre_steps.clear();
   spec.added_tokens.clear();
   spec.pre = "llama-bpe";
