@@ -1,5 +1,6 @@
-// Malformed or unsupported tokenizer files and bad input give a bcjr::Error that names the
-// file (or the text) and the problem.
+// Small hand-written tokenizer.json files: features whose ids were checked with tokenizers
+// (plain BPE, unk, added tokens that strip whitespace), and malformed or unsupported files and bad
+// input, which must give a bcjr::Error naming the file (or the text) and the problem.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -37,7 +38,7 @@ void expect_error(F&& f, const std::vector<std::string>& pieces) {
   }
 }
 
-TEST(TokenizerErrors, ValidSmallFileLoadsAndEncodes) {
+TEST(TokenizerFiles, ValidSmallFileLoadsAndEncodes) {
   TempDir dir;
   const auto path = write(dir, "ok.json", tokenizer_json(R"(["a b", ["Ġ", "ab"]])"));
   const Tokenizer tok = Tokenizer::from_tokenizer_json(path);
@@ -48,7 +49,7 @@ TEST(TokenizerErrors, ValidSmallFileLoadsAndEncodes) {
 // No normalizer, no pre-tokenizer: the whole text is one BPE word; characters outside the
 // vocabulary are dropped without an unk token and fused into one with fuse_unk (ids checked
 // with tokenizers 0.23.3).
-TEST(TokenizerErrors, PlainBpeWithoutPreTokenizer) {
+TEST(TokenizerFiles, PlainBpeWithoutPreTokenizer) {
   TempDir dir;
   const std::string model = R"("vocab":{"a":0,"b":1,"ab":2,"Ġ":3,"Ġab":4,"<unk>":5},"merges":["a b","Ġ ab"])";
   const Tokenizer plain = Tokenizer::from_tokenizer_json(
@@ -60,19 +61,37 @@ TEST(TokenizerErrors, PlainBpeWithoutPreTokenizer) {
   EXPECT_EQ(unk.encode("ab  xab", false), (std::vector<int32_t>{2, 5, 2}));
 }
 
-TEST(TokenizerErrors, EmptyMergesNamesFile) {
+// Added tokens with lstrip / rstrip swallow the whitespace beside them (ids checked with
+// tokenizers 0.23.3 on the same file).
+TEST(TokenizerFiles, AddedTokensStripWhitespace) {
+  TempDir dir;
+  const Tokenizer tok = Tokenizer::from_tokenizer_json(write(dir, "strip.json", R"({
+    "added_tokens":[{"id":7,"content":"<m>","lstrip":true,"rstrip":false,"normalized":false,"special":true},
+                    {"id":8,"content":"<r>","lstrip":false,"rstrip":true,"normalized":false,"special":true}],
+    "pre_tokenizer":{"type":"ByteLevel","add_prefix_space":false,"use_regex":true},
+    "model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2,"Ġ":3,"Ġab":4,"Ġa":5,"Ġb":6},
+             "merges":["a b","Ġ ab","Ġ a","Ġ b"]}})"));
+  using V = std::vector<int32_t>;
+  EXPECT_EQ(tok.encode("ab  <m>  ab", false), (V{2, 7, 3, 4}));
+  EXPECT_EQ(tok.encode("a\u3000<m>b", false), (V{0, 7, 1}));
+  EXPECT_EQ(tok.encode("ab <r>   ab", false), (V{2, 3, 8, 2}));
+  EXPECT_EQ(tok.encode("<m> <r> a", false), (V{7, 3, 8, 0}));
+  EXPECT_EQ(tok.encode("a <r> <m> b", false), (V{0, 3, 8, 7, 6}));
+}
+
+TEST(TokenizerFiles, EmptyMergesNamesFile) {
   TempDir dir;
   const auto path = write(dir, "empty_merges.json", tokenizer_json("[]"));
   expect_error([&] { Tokenizer::from_tokenizer_json(path); }, {path, "merges is empty"});
 }
 
-TEST(TokenizerErrors, UnknownModelTypeNamesFileAndType) {
+TEST(TokenizerFiles, UnknownModelTypeNamesFileAndType) {
   TempDir dir;
   const auto path = write(dir, "unigram.json", tokenizer_json(R"(["a b"])", "Unigram"));
   expect_error([&] { Tokenizer::from_tokenizer_json(path); }, {path, "Unigram", "not supported"});
 }
 
-TEST(TokenizerErrors, UnsupportedNormalizerIsNamed) {
+TEST(TokenizerFiles, UnsupportedNormalizerIsNamed) {
   TempDir dir;
   std::string j = tokenizer_json(R"(["a b"])");
   j.replace(j.find(R"("normalizer":null)"), 17, R"("normalizer":{"type":"NFKC"})");
@@ -80,20 +99,20 @@ TEST(TokenizerErrors, UnsupportedNormalizerIsNamed) {
   expect_error([&] { Tokenizer::from_tokenizer_json(path); }, {path, "normalizer", "NFKC"});
 }
 
-TEST(TokenizerErrors, MergeOfUnknownTokenNamesMerge) {
+TEST(TokenizerFiles, MergeOfUnknownTokenNamesMerge) {
   TempDir dir;
   const auto path = write(dir, "bad_merge.json", tokenizer_json(R"(["a c"])"));
   expect_error([&] { Tokenizer::from_tokenizer_json(path); }, {path, "merge 0", "'c'"});
 }
 
-TEST(TokenizerErrors, MissingAndInvalidFiles) {
+TEST(TokenizerFiles, MissingAndInvalidFiles) {
   TempDir dir;
   expect_error([&] { Tokenizer::from_tokenizer_json(dir.file("nope.json")); }, {"nope.json", "cannot open"});
   const auto path = write(dir, "trunc.json", tokenizer_json(R"(["a b"])").substr(0, 100));
   expect_error([&] { Tokenizer::from_tokenizer_json(path); }, {path, "not valid JSON"});
 }
 
-TEST(TokenizerErrors, BadRegexNamesFile) {
+TEST(TokenizerFiles, BadRegexNamesFile) {
   TempDir dir;
   std::string j = tokenizer_json(R"(["a b"])");
   const std::string byte_level = R"({"type":"ByteLevel","add_prefix_space":false,"use_regex":true})";
@@ -104,7 +123,7 @@ TEST(TokenizerErrors, BadRegexNamesFile) {
   expect_error([&] { Tokenizer::from_tokenizer_json(path); }, {path, "(unclosed", "does not compile"});
 }
 
-TEST(TokenizerErrors, InvalidUtf8AndOutOfRangeIds) {
+TEST(TokenizerFiles, InvalidUtf8AndOutOfRangeIds) {
   TempDir dir;
   const Tokenizer tok = Tokenizer::from_tokenizer_json(write(dir, "ok.json", tokenizer_json(R"(["a b"])")));
   expect_error([&] { tok.encode(std::string("ab\xC3", 3), false); }, {"not valid UTF-8", "byte 2"});
@@ -112,7 +131,7 @@ TEST(TokenizerErrors, InvalidUtf8AndOutOfRangeIds) {
   expect_error([&] { tok.encode("ab", true); }, {"no BOS"});
 }
 
-TEST(TokenizerErrors, ConfigOverridesAndChecksBos) {
+TEST(TokenizerFiles, ConfigOverridesAndChecksBos) {
   TempDir dir;
   const auto path = write(dir, "ok.json", tokenizer_json(R"(["a b"])"));
   const Tokenizer with_bos = Tokenizer::from_tokenizer_json(
