@@ -1,5 +1,6 @@
 // The BPE merge loop (priority queue) against its plain quadratic reference on random
-// vocabularies and random words, and the split behaviours against tokenizers' documented example.
+// vocabularies and random words; the pre-tokenizer steps and split behaviours against
+// tokenizers' documented example and its output.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -92,6 +93,41 @@ TEST(PreTokenizerSplit, BehavioursMatchTokenizersDocumentation) {
   EXPECT_EQ(run(SplitBehavior::MergedWithPrevious), (V{"The-", "final-", "-", "countdown"}));
   EXPECT_EQ(run(SplitBehavior::MergedWithNext), (V{"The", "-final", "-", "-countdown"}));
   EXPECT_EQ(run(SplitBehavior::Contiguous), (V{"The", "-", "final", "--", "countdown"}));
+}
+
+// Each step on its own against tokenizers 0.23.3's pre_tokenize_str on the same text
+// (Digits both ways, Split with each behaviour family and invert, Metaspace).
+TEST(PreTokenizerSplit, StepsMatchTokenizers) {
+  using model::PreTokenizerStep;
+  using K = PreTokenizerStep::Kind;
+  const std::string text = "ab12\u00bdx\u06634 -a--b----c d";  // ½ and Arabic-Indic 3 are \p{N}
+  auto run = [&](PreTokenizerStep step) {
+    const model::PreTokenizer pre({step}, "test");
+    std::vector<std::string> texts;
+    for (const auto& q : pre.run({model::Piece{text, 0}})) texts.push_back(q.text);
+    return texts;
+  };
+  using V = std::vector<std::string>;
+  PreTokenizerStep digits;
+  digits.kind = K::Digits;
+  EXPECT_EQ(run(digits), (V{"ab", "12\u00bd", "x", "\u06634", " -a--b----c d"}));
+  digits.individual_digits = true;
+  EXPECT_EQ(run(digits), (V{"ab", "1", "2", "\u00bd", "x", "\u0663", "4", " -a--b----c d"}));
+  PreTokenizerStep split;
+  split.regex = "-";
+  split.behavior = "MergedWithPrevious";
+  EXPECT_EQ(run(split), (V{"ab12\u00bdx\u06634 -", "a-", "-", "b-", "-", "-", "-", "c d"}));
+  split.regex = "[a-z]+";
+  split.behavior = "Removed";
+  split.invert = true;
+  EXPECT_EQ(run(split), (V{"ab", "x", "a", "b", "c", "d"}));
+  split.regex = model::PcreRegex::escape("--");
+  split.behavior = "Contiguous";
+  split.invert = false;
+  EXPECT_EQ(run(split), (V{"ab12\u00bdx\u06634 -a", "--", "b", "----", "c d"}));
+  PreTokenizerStep meta;
+  meta.kind = K::Metaspace;
+  EXPECT_EQ(run(meta), (V{"\u2581ab12\u00bdx\u06634", "\u2581-a--b----c", "\u2581d"}));
 }
 
 TEST(UnicodeBytes, Gpt2MapIsABijectionOnBytes) {
