@@ -3,9 +3,11 @@
 // metadata), a Llama-3-style byte-level BPE and SentencePiece-style BPEs with byte fallback.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "engine/model/gguf.h"
 #include "engine/model/gguf_llama.h"
@@ -38,7 +40,20 @@ TEST(TokenizerReference, SmolLM2GgufSpecMatchesTokenizers) {
   const Tokenizer tok = Tokenizer::from_spec(spec);
   EXPECT_EQ(tok.kind(), "bpe-bytelevel");
   EXPECT_EQ(tok.bos_id(), 1);
-  expect_matches_reference(tok, read_cases(dir.file("smollm.cases.json")), true);
+  const auto cases = read_cases(dir.file("smollm.cases.json"));
+  // First from several threads at once on a fresh tokenizer (shared piece cache), then alone.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < cases.size(); ++i) {
+        const auto& c = cases[(i + 7 * t) % cases.size()];
+        if (tok.encode(c.text, false) != c.ids) ++wrong;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  expect_matches_reference(tok, cases, true);
 }
 
 TEST(TokenizerReference, Llama3StyleMatchesTokenizers) {
