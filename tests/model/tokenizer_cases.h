@@ -1,0 +1,18 @@
+// The tokenizer tests' comparison of a Tokenizer with the reference ids of Hugging Face
+// `tokenizers` (tests/support/tokenizer_reference.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/model/tokenizer.h"
+#include "tests/support/tokenizer_reference.h"
+
+namespace bcjr::test {
+
+// Compares `tok` with the reference on every case; `lossless`: also decode(encode(x)) == x.
+void expect_matches_reference(const model::Tokenizer& tok, const std::vector<TokenizerCase>& cases,
+                              bool lossless);
+
+}  // namespace bcjr::test
