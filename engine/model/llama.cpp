@@ -8,6 +8,7 @@
 #include <torch/version.h>
 
 #include "engine/core/error.h"
+#include "engine/model/model_loader.h"
 
 namespace bcjr::model {
 
@@ -25,26 +26,15 @@ std::string shape_string(const torch::Tensor& t) {
   return s + "]";
 }
 
-// Fills in head_dim and refuses what the forward pass cannot run, before any allocation.
+// Fills in head_dim (hidden / heads when not given) and refuses, through LlamaConfig::validate,
+// what the forward pass cannot run, before anything is allocated.
 LlamaConfig checked(LlamaConfig c) {
-  BCJR_CHECK(c.vocab_size > 0 && c.hidden_size > 0 && c.intermediate_size > 0 && c.num_hidden_layers > 0,
-             "Llama config: vocab_size, hidden_size, intermediate_size and num_hidden_layers must be "
-             "positive (got ", c.vocab_size, ", ", c.hidden_size, ", ", c.intermediate_size, ", ",
-             c.num_hidden_layers, ")");
-  BCJR_CHECK(c.num_attention_heads > 0 && c.num_key_value_heads > 0 &&
-                 c.num_attention_heads % c.num_key_value_heads == 0,
-             "Llama config: num_attention_heads (", c.num_attention_heads,
-             ") must be a positive multiple of num_key_value_heads (", c.num_key_value_heads, ")");
-  if (c.head_dim == 0) {
+  if (c.head_dim == 0 && c.num_attention_heads > 0) {
     BCJR_CHECK(c.hidden_size % c.num_attention_heads == 0, "Llama config: hidden_size ", c.hidden_size,
                " is not divisible by num_attention_heads ", c.num_attention_heads, " and head_dim is not given");
     c.head_dim = c.hidden_size / c.num_attention_heads;
   }
-  BCJR_CHECK(c.head_dim > 0 && c.head_dim % 2 == 0, "Llama config: head_dim ", c.head_dim,
-             " must be positive and even (rotary embeddings rotate pairs)");
-  BCJR_CHECK(c.rms_norm_eps > 0 && c.rope_theta > 0, "Llama config: rms_norm_eps and rope_theta must be positive");
-  BCJR_CHECK(c.rope_scaling.type == "default" || c.rope_scaling.type == "llama3",
-             "Llama config: rope scaling type '", c.rope_scaling.type, "' is not supported (default, llama3)");
+  c.validate("Llama config");
   return c;
 }
 
@@ -85,10 +75,6 @@ torch::Tensor rope_inverse_frequencies(const LlamaConfig& config) {
   // Llama 3.1 frequency scaling: long wavelengths slowed by `factor`, short ones kept, and a
   // smooth blend between the two bands.
   const RopeScaling& s = c.rope_scaling;
-  BCJR_CHECK(s.factor > 0 && s.low_freq_factor > 0 && s.high_freq_factor > s.low_freq_factor &&
-                 s.original_max_position_embeddings > 0,
-             "Llama config: llama3 rope scaling needs factor > 0, 0 < low_freq_factor < high_freq_factor "
-             "and original_max_position_embeddings > 0");
   const double old_len = static_cast<double>(s.original_max_position_embeddings);
   const double low_wavelen = old_len / s.low_freq_factor, high_wavelen = old_len / s.high_freq_factor;
   auto wavelen = 2 * M_PI / inv;
@@ -335,6 +321,11 @@ LlamaModel llama_from_tensors(const LlamaConfig& config, const std::map<std::str
   LlamaModel model(config);
   model->load_weights(tensors, source);
   return model;
+}
+
+LlamaModel llama_from_loaded(const LoadedModel& loaded) {
+  BCJR_CHECK(!loaded.tensors.empty(), loaded.path, ": the model was loaded without its tensors");
+  return llama_from_tensors(loaded.config, loaded.tensors, loaded.path);
 }
 
 }  // namespace bcjr::model

@@ -20,6 +20,8 @@
 
 namespace bcjr::model {
 
+struct LoadedModel;  // model_loader.h
+
 // Names of the seven linears of a decoder layer, in the order the paper's snapshots list them.
 const std::vector<std::string>& llama_linear_names();  // q_proj k_proj v_proj o_proj gate_proj up_proj down_proj
 
@@ -163,5 +165,7 @@ TORCH_MODULE(LlamaModel);
 // A model with the given config and Hugging Face-named weights, in fp32 on the CPU.
 LlamaModel llama_from_tensors(const LlamaConfig& config, const std::map<std::string, torch::Tensor>& tensors,
                               const std::string& source);
+// The same from load_model()'s result (which must have been loaded with its tensors).
+LlamaModel llama_from_loaded(const LoadedModel& loaded);
 
 }  // namespace bcjr::model
