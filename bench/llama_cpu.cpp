@@ -14,6 +14,7 @@
 #include "engine/core/runtime.h"
 #include "engine/model/llama.h"
 #include "engine/model/llama_random.h"
+#include "engine/model/model_loader.h"
 
 using namespace bcjr;
 using namespace bcjr::model;
@@ -40,7 +41,7 @@ LlamaConfig smollm2_135m() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::string model_spec = "smollm2-135m-random";
+  std::string model_spec = "default";
   int64_t ctx = 512, batch = 1, reps = 3, threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
@@ -52,10 +53,11 @@ int main(int argc, char** argv) try {
     else fail("llama_cpu: unknown option ", k);
   }
   const int nthreads = set_thread_count(static_cast<int>(threads));
-  BCJR_CHECK(model_spec == "smollm2-135m-random", "llama_cpu: --model ", model_spec,
-             " needs the model loader; only smollm2-135m-random is available in this build");
-  const LlamaConfig config = smollm2_135m();
-  LlamaModel model = llama_from_tensors(config, llama_random_tensors(config, 1), "random");
+  // The random one has the same shapes, hence the same speed, without needing the asset.
+  LlamaModel model = model_spec == "smollm2-135m-random"
+                         ? llama_from_tensors(smollm2_135m(), llama_random_tensors(smollm2_135m(), 1), "random")
+                         : llama_from_loaded(load_model(model_spec));
+  const LlamaConfig config = model->config();
   std::printf("llama_cpu: %s, ctx %lld, batch %lld, %d threads, LibTorch %s, fp32\n", model_spec.c_str(),
               static_cast<long long>(ctx), static_cast<long long>(batch), nthreads, TORCH_VERSION);
 
