@@ -54,4 +54,15 @@ inline double peak_matmul_gflops(const torch::TensorOptions& options, const std:
   return best;
 }
 
+// Prints tokens/s of `seconds` per forward of [batch, ctx], the model's FLOP rate and its ratio
+// to the matmul peak measured in the same run.
+inline void print_llama_speed(const model::LlamaConfig& c, int64_t batch, int64_t ctx, double seconds, double peak) {
+  const double tps = double(batch * ctx) / seconds, flops = llama_flops_per_token(c, ctx);
+  std::printf("forward [%lld, %lld]: %.4f s  ->  %.0f tokens/s\n", static_cast<long long>(batch),
+              static_cast<long long>(ctx), seconds, tps);
+  std::printf("model: %.3f GFLOP/token at ctx %lld  ->  %.1f GFLOP/s achieved\n", flops / 1e9,
+              static_cast<long long>(ctx), tps * flops / 1e9);
+  std::printf("peak matmul %.1f GFLOP/s  ->  efficiency %.0f%%\n", peak, 100.0 * tps * flops / 1e9 / peak);
+}
+
 }  // namespace bcjr::bench

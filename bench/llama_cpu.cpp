@@ -67,13 +67,7 @@ int main(int argc, char** argv) try {
   const double peak = bench::peak_matmul_gflops(torch::TensorOptions().dtype(torch::kFloat32), nosync, {512, 1024, 2048});
   auto tokens = torch::randint(config.vocab_size, {batch, ctx}, torch::kInt64);
   const double s = bench::time_call([&] { model->forward(tokens); }, nosync, static_cast<int>(reps));
-  const double tps = double(batch * ctx) / s;
-  const double flops = bench::llama_flops_per_token(config, ctx);
-  std::printf("forward [%lld, %lld]: %.3f s  ->  %.0f tokens/s\n", static_cast<long long>(batch),
-              static_cast<long long>(ctx), s, tps);
-  std::printf("model: %.3f GFLOP/token at ctx %lld  ->  %.1f GFLOP/s achieved\n", flops / 1e9,
-              static_cast<long long>(ctx), tps * flops / 1e9);
-  std::printf("peak matmul %.1f GFLOP/s  ->  efficiency %.0f%%\n", peak, 100.0 * tps * flops / 1e9 / peak);
+  bench::print_llama_speed(config, batch, ctx, s, peak);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "llama_cpu: %s\n", e.what());

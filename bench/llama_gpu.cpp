@@ -85,13 +85,7 @@ int main(int argc, char** argv) try {
                                                                  : std::vector<int64_t>{512, 1024});
   auto tokens = torch::randint(config.vocab_size, {batch, ctx}, torch::TensorOptions().dtype(torch::kInt64).device(device));
   const double s = bench::time_call([&] { model->forward(tokens); }, sync, static_cast<int>(reps));
-  const double tps = double(batch * ctx) / s;
-  const double flops = bench::llama_flops_per_token(config, ctx);
-  std::printf("forward [%lld, %lld]: %.4f s  ->  %.0f tokens/s\n", static_cast<long long>(batch),
-              static_cast<long long>(ctx), s, tps);
-  std::printf("model: %.3f GFLOP/token at ctx %lld  ->  %.1f GFLOP/s achieved\n", flops / 1e9,
-              static_cast<long long>(ctx), tps * flops / 1e9);
-  std::printf("peak matmul %.1f GFLOP/s  ->  efficiency %.0f%%\n", peak, 100.0 * tps * flops / 1e9 / peak);
+  bench::print_llama_speed(config, batch, ctx, s, peak);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "llama_gpu: %s\n", e.what());
