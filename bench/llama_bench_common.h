@@ -30,7 +30,7 @@ inline double time_call(const std::function<void()>& f, const std::function<void
   f();
   sync();
   std::vector<double> times;
-  for (int i = 0; i < reps; ++i) {
+  for (int i = 0; i < std::max(reps, 1); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
     sync();
