@@ -19,13 +19,17 @@ namespace {
 
 // Windows per forward when the caller leaves it open: the attention scores (fp32, heads x ctx^2)
 // dominate the activations, so the budget is spent on those; capped so that progress and
-// cancellation stay responsive.
+// cancellation stay responsive. A CPU gains nothing from batches beyond ~2048 tokens (its
+// matmuls are already large), so there batching only gathers short windows.
 int64_t auto_batch(const LlamaModel& model, int64_t ctx) {
   const auto& c = model->config();
-  const double budget = model->device().is_cuda() ? 4e9 : 1e9;
+  const bool gpu = model->device().is_cuda();
+  const double budget = gpu ? 4e9 : 1e9;
   const double per_window = 3.0 * 4.0 * double(c.num_attention_heads) * double(ctx) * double(ctx) +
                             4.0 * 4.0 * double(ctx) * double(c.intermediate_size + c.hidden_size);
-  return std::clamp<int64_t>(static_cast<int64_t>(budget / per_window), 1, 8);
+  int64_t batch = static_cast<int64_t>(budget / per_window);
+  if (!gpu) batch = std::min<int64_t>(batch, 2048 / ctx);
+  return std::clamp<int64_t>(batch, 1, 8);
 }
 
 // Sum of -log p(target) over rows of hidden states, projecting a slice of rows at a time so that
