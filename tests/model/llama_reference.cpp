@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 namespace bcjr::test {
@@ -118,6 +119,10 @@ torch::Tensor reference_llama_logits(const model::LlamaConfig& c, const std::map
   auto out = rms(x, w64(w, "model.norm.weight"), c.rms_norm_eps);
   auto head = w64(w, c.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight");
   return torch::matmul(out, head.t());
+}
+
+torch::Tensor random_tokens(int64_t B, int64_t T, int64_t vocab, uint64_t seed) {
+  return torch::randint(vocab, {B, T}, at::detail::createCPUGenerator(seed), torch::kInt64);
 }
 
 double relative_error(const torch::Tensor& a, const torch::Tensor& b) {

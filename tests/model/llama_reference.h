@@ -21,6 +21,9 @@ torch::Tensor reference_llama_logits(const model::LlamaConfig& c, const std::map
 // are all populated at ~64 positions, and an untied head.
 model::LlamaConfig tiny_llama_config();
 
+// Token ids [B, T] uniform in [0, vocab), from a generator seeded with `seed`.
+torch::Tensor random_tokens(int64_t B, int64_t T, int64_t vocab, uint64_t seed);
+
 // Relative error ||a - b|| / ||b|| in fp64.
 double relative_error(const torch::Tensor& a, const torch::Tensor& b);
 

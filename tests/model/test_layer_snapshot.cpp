@@ -81,7 +81,7 @@ TEST(LayerSnapshot, ReadsTorchSaveLayoutWrittenByPythonAndInstallsIt) {
   }
   // Same weights scaled into a sane range, through both the engine and the reference.
   for (auto& [key, linear] : layer_snapshot_keys()) model->set_linear_weight(1, linear, snap.weights.at(linear) * 0.01);
-  auto tokens = torch::randint(c.vocab_size, {1, 24}, at::detail::createCPUGenerator(2), torch::kInt64);
+  auto tokens = bcjr::test::random_tokens(1, 24, c.vocab_size, 2);
   torch::NoGradGuard no_grad;
   EXPECT_LT(relative_error(model->forward(tokens), reference_llama_logits(c, weights, tokens)), 1e-5);
 }

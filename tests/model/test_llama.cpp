@@ -15,12 +15,9 @@ using bcjr::test::reference_llama_logits;
 using bcjr::test::relative_error;
 using bcjr::test::tiny_llama_config;
 
-namespace {
+using bcjr::test::random_tokens;
 
-torch::Tensor random_tokens(int64_t B, int64_t T, int64_t vocab, uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  return torch::randint(vocab, {B, T}, gen, torch::kInt64);
-}
+namespace {
 
 // Large enough weights that attention is far from uniform and the rotary phases matter.
 constexpr double kStd = 0.15;

@@ -18,11 +18,6 @@ using bcjr::test::tiny_llama_config;
 
 namespace {
 
-torch::Tensor tokens_for_test(int64_t B, int64_t T, int64_t vocab, uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  return torch::randint(vocab, {B, T}, gen, torch::kInt64);
-}
-
 torch::Tensor random_like(const torch::Tensor& t, uint64_t seed, double std) {
   auto gen = at::detail::createCPUGenerator(seed);
   return at::normal(0.0, std, t.sizes(), gen);
@@ -34,7 +29,7 @@ TEST(LlamaWeights, FixedReplacementEqualsReferenceWithThatWeight) {
   const LlamaConfig c = tiny_llama_config();
   auto w = llama_random_tensors(c, 21, 0.15);
   auto model = llama_from_tensors(c, w, "random");
-  auto tokens = tokens_for_test(2, 48, c.vocab_size, 3);
+  auto tokens = bcjr::test::random_tokens(2, 48, c.vocab_size, 3);
   torch::NoGradGuard no_grad;
   auto before = model->forward(tokens);
   for (const std::string name : {"v_proj", "gate_proj", "down_proj"}) {
@@ -67,7 +62,7 @@ TEST(LlamaWeights, ProviderIsCalledEachForwardAndCanBeRemoved) {
   const LlamaConfig c = tiny_llama_config();
   auto w = llama_random_tensors(c, 23, 0.15);
   auto model = llama_from_tensors(c, w, "random");
-  auto tokens = tokens_for_test(1, 24, c.vocab_size, 4);
+  auto tokens = bcjr::test::random_tokens(1, 24, c.vocab_size, 4);
   torch::NoGradGuard no_grad;
   auto original = model->forward(tokens);
   const std::string hf = "model.layers.0.self_attn.q_proj.weight";
@@ -95,12 +90,12 @@ TEST(LlamaWeights, ProviderWeightGetsGradientsMatchingFiniteDifferences) {
   auto model = llama_from_tensors(c, w, "random");
   model->to(torch::kFloat64);
   for (auto& p : model->parameters()) p.set_requires_grad(false);
-  auto tokens = tokens_for_test(1, 16, c.vocab_size, 6);
+  auto tokens = bcjr::test::random_tokens(1, 16, c.vocab_size, 6);
   auto latent = random_like(torch::empty({c.intermediate_size, c.hidden_size}), 7, 0.15)
                     .to(torch::kFloat64)
                     .set_requires_grad(true);
   model->set_weight_provider(1, "up_proj", [&] { return torch::tanh(latent) * 0.2; });
-  auto target = tokens_for_test(1, 16, c.vocab_size, 8).view({16});
+  auto target = bcjr::test::random_tokens(1, 16, c.vocab_size, 8).view({16});
   auto loss_of = [&] {
     auto logits = model->forward(tokens).view({16, c.vocab_size});
     return torch::nn::functional::cross_entropy(logits, target);
