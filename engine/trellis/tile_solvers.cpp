@@ -1,6 +1,7 @@
 #include "engine/trellis/tile_solvers.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "engine/trellis/fast_math.h"
@@ -374,6 +375,23 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
       centre(btan, G);
     }
   }
+}
+
+double exp_fast_throughput(double seconds) {
+  std::vector<float> x(1 << 16), y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -20.0f * float(i) / float(x.size());
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  int64_t count = 0;
+  volatile float sink = 0;
+  double elapsed = 0;
+  do {
+    exp_shifted(x.data(), 0.0f, y.data(), int64_t(x.size()));
+    sink = sink + y[count % y.size()];
+    count += int64_t(x.size());
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return double(count) / elapsed;
 }
 
 }  // namespace bcjr::trellis
