@@ -6,6 +6,14 @@
 
 #include "engine/trellis/fast_math.h"
 
+// The sweeps are a few long elementwise loops: on x86-64 Linux, also build them for AVX2 and pick
+// at load time (GCC function multi-versioning); elsewhere the baseline build is used.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define BCJR_HOT_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define BCJR_HOT_LOOPS
+#endif
+
 namespace bcjr::trellis {
 namespace {
 
@@ -98,7 +106,7 @@ ViterbiTileSolver::ViterbiTileSolver(const TrellisSpec& spec, const CodeColumns&
   choice_.resize(size_t(spec.steps()) * spec.overlaps());
 }
 
-double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
+BCJR_HOT_LOOPS double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V, kv = spec_.kv();
   float* __restrict cost = cost_.data();
@@ -176,7 +184,7 @@ void BcjrTileSolver::solve(const float* w, int overlap, SoftTileOutput& out) {
   backward(w, out.grad_in, overlap, out);
 }
 
-void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
+BCJR_HOT_LOOPS void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -254,7 +262,7 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   log_z = offset + mx + std::log(sum);
 }
 
-void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
+BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -377,7 +385,7 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
   }
 }
 
-double exp_fast_throughput(double seconds) {
+BCJR_HOT_LOOPS double exp_fast_throughput(double seconds) {
   std::vector<float> x(1 << 16), y(x.size());
   for (size_t i = 0; i < x.size(); ++i) x[i] = -20.0f * float(i) / float(x.size());
   using Clock = std::chrono::steady_clock;
