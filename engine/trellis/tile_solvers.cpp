@@ -52,22 +52,48 @@ void tangents(const CodeColumns& code, int64_t S, const float* gt, float* __rest
   for (int64_t s = 0; s < S; ++s) h[s] = g0 * c0[s] + g1 * c1[s];
 }
 
-float max_of(const float* __restrict x, int64_t n) {
-  float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+// Reductions with 16 independent partial results: without -ffast-math a compiler may not
+// reorder a float sum, so a single accumulator would run one element per add latency.
+constexpr int kLanes = 16;
+
+template <typename F>
+float sum_lanes(int64_t n, F&& f) {
+  float acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += f(i + l);
+  float total = 0;
+  for (; i < n; ++i) total += f(i);
+  for (int l = 0; l < kLanes; ++l) total += acc[l];
+  return total;
+}
+
+template <typename F>
+float max_lanes(int64_t n, F&& f) {
+  float acc[kLanes];
+  for (int l = 0; l < kLanes; ++l) acc[l] = -3.0e38f;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = f(i + l);
+      acc[l] = v > acc[l] ? v : acc[l];
+    }
+  float m = -3.0e38f;
+  for (; i < n; ++i) m = f(i) > m ? f(i) : m;
+  for (int l = 0; l < kLanes; ++l) m = acc[l] > m ? acc[l] : m;
   return m;
+}
+
+float max_of(const float* __restrict x, int64_t n) {
+  return max_lanes(n, [x](int64_t i) { return x[i]; });
 }
 
 float min_of(const float* __restrict x, int64_t n) {
-  float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = x[i] < m ? x[i] : m;
-  return m;
+  return -max_lanes(n, [x](int64_t i) { return -x[i]; });
 }
 
 float sum_of(const float* __restrict x, int64_t n) {
-  float s = 0;
-  for (int64_t i = 0; i < n; ++i) s += x[i];
-  return s;
+  return sum_lanes(n, [x](int64_t i) { return x[i]; });
 }
 
 void exp_shifted(const float* __restrict x, float shift, float* __restrict out, int64_t n) {
@@ -325,13 +351,8 @@ BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int
       for (int u = 0; u < B; ++u) q[k * B + u] = r[k * B + u] * f;
     }
     const float inv_sum = 1.0f / sum_of(q, S);
-    float mean0 = 0, mean1 = 0;
-    for (int64_t s = 0; s < S; ++s) mean0 += q[s] * c0[s];
-    mean0 *= inv_sum;
-    if (V == 2) {
-      for (int64_t s = 0; s < S; ++s) mean1 += q[s] * c1[s];
-      mean1 *= inv_sum;
-    }
+    const float mean0 = sum_lanes(S, [&](int64_t s) { return q[s] * c0[s]; }) * inv_sum;
+    const float mean1 = V == 2 ? sum_lanes(S, [&](int64_t s) { return q[s] * c1[s]; }) * inv_sum : 0.0f;
     out.codeword[size_t(t) * V] = mean0;
     if (V == 2) out.codeword[size_t(t) * V + 1] = mean1;
     if (out.symbol_marginals) {
@@ -359,13 +380,10 @@ BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int
       } else {
         std::copy(bt, bt + S, A);
       }
-      float abar = 0;
-      for (int64_t s = 0; s < S; ++s) abar += q[s] * A[s];
-      abar *= inv_sum;
-      float cov0 = 0, cov1 = 0;
-      for (int64_t s = 0; s < S; ++s) cov0 += q[s] * (A[s] - abar) * (c0[s] - mean0);
-      if (V == 2)
-        for (int64_t s = 0; s < S; ++s) cov1 += q[s] * (A[s] - abar) * (c1[s] - mean1);
+      const float abar = sum_lanes(S, [&](int64_t s) { return q[s] * A[s]; }) * inv_sum;
+      const float cov0 = sum_lanes(S, [&](int64_t s) { return q[s] * (A[s] - abar) * (c0[s] - mean0); });
+      const float cov1 =
+          V == 2 ? sum_lanes(S, [&](int64_t s) { return q[s] * (A[s] - abar) * (c1[s] - mean1); }) : 0.0f;
       out.grad_w[size_t(t) * V] = two_over_t * cov0 * inv_sum;
       if (V == 2) out.grad_w[size_t(t) * V + 1] = two_over_t * cov1 * inv_sum;
     }
