@@ -52,6 +52,53 @@ void tangents(const CodeColumns& code, int64_t S, const float* gt, float* __rest
   for (int64_t s = 0; s < S; ++s) h[s] = g0 * c0[s] + g1 * c1[s];
 }
 
+// out[s] = base[s >> log2(B)] - ||c(s) - w_t||^2 / T: the forward message of a step, each block
+// of B consecutive states sharing its group's log-sum (distances computed in the same pass).
+void local_plus_blocked(const CodeColumns& code, int64_t G, int B, const float* wt, float inv_t,
+                        const float* __restrict base, float* __restrict out) {
+  const float* __restrict c0 = code.c0.data();
+  const float* __restrict c1 = code.V == 2 ? code.c1.data() : nullptr;
+  const float w0 = wt[0], w1 = code.V == 2 ? wt[1] : 0.0f;
+  for (int64_t q = 0; q < G; ++q) {
+    const float b = base[q];
+    const int64_t o = q * B;
+    if (c1) {
+      for (int u = 0; u < B; ++u) {
+        const float e0 = c0[o + u] - w0, e1 = c1[o + u] - w1;
+        out[o + u] = b - (e0 * e0 + e1 * e1) * inv_t;
+      }
+    } else {
+      for (int u = 0; u < B; ++u) {
+        const float e0 = c0[o + u] - w0;
+        out[o + u] = b - e0 * e0 * inv_t;
+      }
+    }
+  }
+}
+
+// out[s] = base[s & (G-1)] - ||c(s) - w_t||^2 / T: the backward message plus the local term,
+// periodic in s with period G.
+void local_plus_periodic(const CodeColumns& code, int64_t G, int B, const float* wt, float inv_t,
+                         const float* __restrict base, float* __restrict out) {
+  const float* __restrict c0 = code.c0.data();
+  const float* __restrict c1 = code.V == 2 ? code.c1.data() : nullptr;
+  const float w0 = wt[0], w1 = code.V == 2 ? wt[1] : 0.0f;
+  for (int j = 0; j < B; ++j) {
+    const int64_t o = j * G;
+    if (c1) {
+      for (int64_t k = 0; k < G; ++k) {
+        const float e0 = c0[o + k] - w0, e1 = c1[o + k] - w1;
+        out[o + k] = base[k] - (e0 * e0 + e1 * e1) * inv_t;
+      }
+    } else {
+      for (int64_t k = 0; k < G; ++k) {
+        const float e0 = c0[o + k] - w0;
+        out[o + k] = base[k] - e0 * e0 * inv_t;
+      }
+    }
+  }
+}
+
 // Reductions with 16 independent partial results: without -ffast-math a compiler may not
 // reorder a float sum, so a single accumulator would run one element per add latency.
 constexpr int kLanes = 16;
@@ -264,12 +311,8 @@ BCJR_HOT_LOOPS void BcjrTileSolver::forward(const float* w, const float* g, int 
       for (int64_t q = 0; q < G; ++q) mt[q] = gtan[q] / gsum[q];
       centre(mt, G);
     }
-    // Step t+1: a = l_{t+1} + m(s >> kV); p holds the distances for a moment.
-    distances(code_, S, w + size_t(t + 1) * V, p);
-    for (int64_t q = 0; q < G; ++q) {
-      const float mq = m[q];
-      for (int u = 0; u < B; ++u) a[q * B + u] = mq - p[q * B + u] * inv_t;
-    }
+    // Step t+1: a = l_{t+1} + m(s >> kV).
+    local_plus_blocked(code_, G, B, w + size_t(t + 1) * V, inv_t, m, a);
     if (vjp) {
       tangents(code_, S, g + size_t(t + 1) * V, at);
       for (int64_t q = 0; q < G; ++q) {
@@ -314,11 +357,7 @@ BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int
   }
   for (int t = N - 1; t >= 0; --t) {
     // beta(s) = l_t(s) + b_t(s); b_t depends on s & (G-1) only.
-    distances(code_, S, w + size_t(t) * V, beta);
-    for (int j = 0; j < B; ++j) {
-      float* __restrict bj = beta + j * G;
-      for (int64_t o = 0; o < G; ++o) bj[o] = bvec[o] - bj[o] * inv_t;
-    }
+    local_plus_periodic(code_, G, B, w + size_t(t) * V, inv_t, bvec, beta);
     // The block k*B .. k*B+B-1 is both the successor set of the states with s & (G-1) == k at
     // step t-1 and the forward group k (s >> kV == k) at step t: one exp per state serves the
     // backward message and the posterior, each block shifted by its own maximum.
