@@ -1,9 +1,18 @@
 #include "engine/trellis/tile_solvers.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "engine/trellis/fast_math.h"
+
+// The sweeps are a few long elementwise loops: on x86-64 Linux, also build them for AVX2 and pick
+// at load time (GCC function multi-versioning); elsewhere the baseline build is used.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define BCJR_HOT_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define BCJR_HOT_LOOPS
+#endif
 
 namespace bcjr::trellis {
 namespace {
@@ -43,22 +52,95 @@ void tangents(const CodeColumns& code, int64_t S, const float* gt, float* __rest
   for (int64_t s = 0; s < S; ++s) h[s] = g0 * c0[s] + g1 * c1[s];
 }
 
-float max_of(const float* __restrict x, int64_t n) {
-  float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+// out[s] = base[s >> log2(B)] - ||c(s) - w_t||^2 / T: the forward message of a step, each block
+// of B consecutive states sharing its group's log-sum (distances computed in the same pass).
+void local_plus_blocked(const CodeColumns& code, int64_t G, int B, const float* wt, float inv_t,
+                        const float* __restrict base, float* __restrict out) {
+  const float* __restrict c0 = code.c0.data();
+  const float* __restrict c1 = code.V == 2 ? code.c1.data() : nullptr;
+  const float w0 = wt[0], w1 = code.V == 2 ? wt[1] : 0.0f;
+  for (int64_t q = 0; q < G; ++q) {
+    const float b = base[q];
+    const int64_t o = q * B;
+    if (c1) {
+      for (int u = 0; u < B; ++u) {
+        const float e0 = c0[o + u] - w0, e1 = c1[o + u] - w1;
+        out[o + u] = b - (e0 * e0 + e1 * e1) * inv_t;
+      }
+    } else {
+      for (int u = 0; u < B; ++u) {
+        const float e0 = c0[o + u] - w0;
+        out[o + u] = b - e0 * e0 * inv_t;
+      }
+    }
+  }
+}
+
+// out[s] = base[s & (G-1)] - ||c(s) - w_t||^2 / T: the backward message plus the local term,
+// periodic in s with period G.
+void local_plus_periodic(const CodeColumns& code, int64_t G, int B, const float* wt, float inv_t,
+                         const float* __restrict base, float* __restrict out) {
+  const float* __restrict c0 = code.c0.data();
+  const float* __restrict c1 = code.V == 2 ? code.c1.data() : nullptr;
+  const float w0 = wt[0], w1 = code.V == 2 ? wt[1] : 0.0f;
+  for (int j = 0; j < B; ++j) {
+    const int64_t o = j * G;
+    if (c1) {
+      for (int64_t k = 0; k < G; ++k) {
+        const float e0 = c0[o + k] - w0, e1 = c1[o + k] - w1;
+        out[o + k] = base[k] - (e0 * e0 + e1 * e1) * inv_t;
+      }
+    } else {
+      for (int64_t k = 0; k < G; ++k) {
+        const float e0 = c0[o + k] - w0;
+        out[o + k] = base[k] - e0 * e0 * inv_t;
+      }
+    }
+  }
+}
+
+// Reductions with 16 independent partial results: without -ffast-math a compiler may not
+// reorder a float sum, so a single accumulator would run one element per add latency.
+constexpr int kLanes = 16;
+
+template <typename F>
+float sum_lanes(int64_t n, F&& f) {
+  float acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += f(i + l);
+  float total = 0;
+  for (; i < n; ++i) total += f(i);
+  for (int l = 0; l < kLanes; ++l) total += acc[l];
+  return total;
+}
+
+template <typename F>
+float max_lanes(int64_t n, F&& f) {
+  float acc[kLanes];
+  for (int l = 0; l < kLanes; ++l) acc[l] = -3.0e38f;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = f(i + l);
+      acc[l] = v > acc[l] ? v : acc[l];
+    }
+  float m = -3.0e38f;
+  for (; i < n; ++i) m = f(i) > m ? f(i) : m;
+  for (int l = 0; l < kLanes; ++l) m = acc[l] > m ? acc[l] : m;
   return m;
+}
+
+float max_of(const float* __restrict x, int64_t n) {
+  return max_lanes(n, [x](int64_t i) { return x[i]; });
 }
 
 float min_of(const float* __restrict x, int64_t n) {
-  float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = x[i] < m ? x[i] : m;
-  return m;
+  return -max_lanes(n, [x](int64_t i) { return -x[i]; });
 }
 
 float sum_of(const float* __restrict x, int64_t n) {
-  float s = 0;
-  for (int64_t i = 0; i < n; ++i) s += x[i];
-  return s;
+  return sum_lanes(n, [x](int64_t i) { return x[i]; });
 }
 
 void exp_shifted(const float* __restrict x, float shift, float* __restrict out, int64_t n) {
@@ -97,7 +179,7 @@ ViterbiTileSolver::ViterbiTileSolver(const TrellisSpec& spec, const CodeColumns&
   choice_.resize(size_t(spec.steps()) * spec.overlaps());
 }
 
-double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
+BCJR_HOT_LOOPS double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V, kv = spec_.kv();
   float* __restrict cost = cost_.data();
@@ -175,7 +257,7 @@ void BcjrTileSolver::solve(const float* w, int overlap, SoftTileOutput& out) {
   backward(w, out.grad_in, overlap, out);
 }
 
-void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
+BCJR_HOT_LOOPS void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -229,12 +311,8 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
       for (int64_t q = 0; q < G; ++q) mt[q] = gtan[q] / gsum[q];
       centre(mt, G);
     }
-    // Step t+1: a = l_{t+1} + m(s >> kV); p holds the distances for a moment.
-    distances(code_, S, w + size_t(t + 1) * V, p);
-    for (int64_t q = 0; q < G; ++q) {
-      const float mq = m[q];
-      for (int u = 0; u < B; ++u) a[q * B + u] = mq - p[q * B + u] * inv_t;
-    }
+    // Step t+1: a = l_{t+1} + m(s >> kV).
+    local_plus_blocked(code_, G, B, w + size_t(t + 1) * V, inv_t, m, a);
     if (vjp) {
       tangents(code_, S, g + size_t(t + 1) * V, at);
       for (int64_t q = 0; q < G; ++q) {
@@ -253,7 +331,7 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   log_z = offset + mx + std::log(sum);
 }
 
-void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
+BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -279,11 +357,7 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
   }
   for (int t = N - 1; t >= 0; --t) {
     // beta(s) = l_t(s) + b_t(s); b_t depends on s & (G-1) only.
-    distances(code_, S, w + size_t(t) * V, beta);
-    for (int j = 0; j < B; ++j) {
-      float* __restrict bj = beta + j * G;
-      for (int64_t o = 0; o < G; ++o) bj[o] = bvec[o] - bj[o] * inv_t;
-    }
+    local_plus_periodic(code_, G, B, w + size_t(t) * V, inv_t, bvec, beta);
     // The block k*B .. k*B+B-1 is both the successor set of the states with s & (G-1) == k at
     // step t-1 and the forward group k (s >> kV == k) at step t: one exp per state serves the
     // backward message and the posterior, each block shifted by its own maximum.
@@ -316,13 +390,8 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
       for (int u = 0; u < B; ++u) q[k * B + u] = r[k * B + u] * f;
     }
     const float inv_sum = 1.0f / sum_of(q, S);
-    float mean0 = 0, mean1 = 0;
-    for (int64_t s = 0; s < S; ++s) mean0 += q[s] * c0[s];
-    mean0 *= inv_sum;
-    if (V == 2) {
-      for (int64_t s = 0; s < S; ++s) mean1 += q[s] * c1[s];
-      mean1 *= inv_sum;
-    }
+    const float mean0 = sum_lanes(S, [&](int64_t s) { return q[s] * c0[s]; }) * inv_sum;
+    const float mean1 = V == 2 ? sum_lanes(S, [&](int64_t s) { return q[s] * c1[s]; }) * inv_sum : 0.0f;
     out.codeword[size_t(t) * V] = mean0;
     if (V == 2) out.codeword[size_t(t) * V + 1] = mean1;
     if (out.symbol_marginals) {
@@ -350,13 +419,10 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
       } else {
         std::copy(bt, bt + S, A);
       }
-      float abar = 0;
-      for (int64_t s = 0; s < S; ++s) abar += q[s] * A[s];
-      abar *= inv_sum;
-      float cov0 = 0, cov1 = 0;
-      for (int64_t s = 0; s < S; ++s) cov0 += q[s] * (A[s] - abar) * (c0[s] - mean0);
-      if (V == 2)
-        for (int64_t s = 0; s < S; ++s) cov1 += q[s] * (A[s] - abar) * (c1[s] - mean1);
+      const float abar = sum_lanes(S, [&](int64_t s) { return q[s] * A[s]; }) * inv_sum;
+      const float cov0 = sum_lanes(S, [&](int64_t s) { return q[s] * (A[s] - abar) * (c0[s] - mean0); });
+      const float cov1 =
+          V == 2 ? sum_lanes(S, [&](int64_t s) { return q[s] * (A[s] - abar) * (c1[s] - mean1); }) : 0.0f;
       out.grad_w[size_t(t) * V] = two_over_t * cov0 * inv_sum;
       if (V == 2) out.grad_w[size_t(t) * V + 1] = two_over_t * cov1 * inv_sum;
     }
@@ -374,6 +440,23 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
       centre(btan, G);
     }
   }
+}
+
+BCJR_HOT_LOOPS double exp_fast_throughput(double seconds) {
+  std::vector<float> x(1 << 16), y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -20.0f * float(i) / float(x.size());
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  int64_t count = 0;
+  volatile float sink = 0;
+  double elapsed = 0;
+  do {
+    exp_shifted(x.data(), 0.0f, y.data(), int64_t(x.size()));
+    sink = sink + y[count % y.size()];
+    count += int64_t(x.size());
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return double(count) / elapsed;
 }
 
 }  // namespace bcjr::trellis
