@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "kernels/trellis_device.cuh"
+#include "kernels/trellis_types.h"
 
 namespace bcjr::kernels {
 

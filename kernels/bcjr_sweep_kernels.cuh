@@ -20,6 +20,7 @@
 
 #include "kernels/bcjr_sweep.cuh"
 #include "kernels/cuda_check.cuh"
+#include "kernels/trellis_device.cuh"
 
 namespace bcjr::kernels {
 namespace bcjr_detail {

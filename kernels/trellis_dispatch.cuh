@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/trellis_device.cuh"
+#include "kernels/trellis_types.h"
 
 namespace bcjr::kernels {
 

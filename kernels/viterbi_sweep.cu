@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "kernels/cuda_check.cuh"
+#include "kernels/trellis_device.cuh"
 #include "kernels/trellis_dispatch.cuh"
 
 namespace bcjr::kernels {

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "kernels/trellis_device.cuh"
+#include "kernels/trellis_types.h"
 
 namespace bcjr::kernels {
 

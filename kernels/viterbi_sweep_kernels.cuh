@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "kernels/cuda_check.cuh"
+#include "kernels/trellis_device.cuh"
 #include "kernels/viterbi_sweep.cuh"
 
 namespace bcjr::kernels {
