@@ -9,7 +9,7 @@
 // (which would add a sweep's worth of exps); local energies are always recomputed from the code.
 #pragma once
 
-#include <cuda_runtime.h>
+#include "kernels/cuda_compat.h"
 
 #include <cstdint>
 

@@ -162,7 +162,7 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
 
   __shared__ float2 lut_s[K == CodeKind::Hyb ? kHybLutEntries : 1];
   __shared__ float scratch[32];
-  extern __shared__ float sym_s[];  // [2^kV] when symbol marginals are asked for
+  BCJR_DYNAMIC_SHARED(float, sym_s);  // [2^kV] when symbol marginals are asked for
 
   const size_t off = size_t(tile) * (N + 1) * G + size_t(t) * G;
   const float* mf = a.msg_f + off;
@@ -181,17 +181,47 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
   load_code_lut<K>(a.code, lut_s);
 
   const uint32_t states = 1u << L;
-  float mx = MaxOp::identity();
+  // Pass 1: the max log-weight, and (VJP) G and c at each thread's best state. The covariance is
+  // formed around the most probable state's (G, c): near T -> 0 or with few paths, E[Gc] - E[G]E[c]
+  // in fp32 would cancel to noise; around a reference on the dominant path it does not.
+  float mx = MaxOp::identity(), best_g = 0.f, best_c[V];
+#pragma unroll
+  for (int v = 0; v < V; ++v) best_c[v] = 0.f;
   for (uint32_t s = threadIdx.x; s < states; s += blockDim.x) {
     float c[V];
     code_at<V, K>(s, lut_s, a.code.table, c);
-    mx = fmaxf(mx, fmaf(-scale, sq_dist(c, wt), __ldg(mf + (s >> kv)) + __ldg(mb + (s & (G - 1)))));
-  }
-  mx = block_reduce(mx, scratch, MaxOp());
-
-  float den = 0.f, num[V], sg = 0.f, sgc[V];
+    const float f = fmaf(-scale, sq_dist(c, wt), __ldg(mf + (s >> kv)) + __ldg(mb + (s & (G - 1))));
+    if (f > mx) {
+      mx = f;
+      if constexpr (kTangent) {
+        best_g = __ldg(tf + (s >> kv)) + dot(gt, c) + __ldg(tb + (s & (G - 1)));
 #pragma unroll
-  for (int v = 0; v < V; ++v) num[v] = sgc[v] = 0.f;
+        for (int v = 0; v < V; ++v) best_c[v] = c[v];
+      }
+    }
+  }
+  const float local_mx = mx;
+  mx = block_reduce(mx, scratch, MaxOp());
+  __shared__ float ref_s[V + 1];
+  if constexpr (kTangent) {
+    // Any thread holding the maximum publishes its (G, c); exact ties are equally good references.
+    if (local_mx == mx) {
+      ref_s[0] = best_g;
+#pragma unroll
+      for (int v = 0; v < V; ++v) ref_s[1 + v] = best_c[v];
+    }
+    __syncthreads();
+  }
+  const float g_ref = kTangent ? ref_s[0] : 0.f;
+  float c_ref[V];
+#pragma unroll
+  for (int v = 0; v < V; ++v) c_ref[v] = kTangent ? ref_s[1 + v] : 0.f;
+
+  // Pass 2: den = sum e, num = sum e c; (VJP) around the reference: sg = sum e G', sc = sum e c',
+  // sgc = sum e G' c'.
+  float den = 0.f, num[V], sg = 0.f, sc[V], sgc[V];
+#pragma unroll
+  for (int v = 0; v < V; ++v) num[v] = sc[v] = sgc[v] = 0.f;
   for (uint32_t s = threadIdx.x; s < states; s += blockDim.x) {
     float c[V];
     code_at<V, K>(s, lut_s, a.code.table, c);
@@ -201,10 +231,13 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
 #pragma unroll
     for (int v = 0; v < V; ++v) num[v] = fmaf(e, c[v], num[v]);
     if constexpr (kTangent) {
-      const float eg = e * (__ldg(tf + (s >> kv)) + dot(gt, c) + __ldg(tb + (s & (G - 1))));
+      const float eg = e * (__ldg(tf + (s >> kv)) + dot(gt, c) + __ldg(tb + (s & (G - 1))) - g_ref);
       sg += eg;
 #pragma unroll
-      for (int v = 0; v < V; ++v) sgc[v] = fmaf(eg, c[v], sgc[v]);
+      for (int v = 0; v < V; ++v) {
+        sc[v] = fmaf(e, c[v] - c_ref[v], sc[v]);
+        sgc[v] = fmaf(eg, c[v] - c_ref[v], sgc[v]);
+      }
     }
     if (a.symbols) atomicAdd(&sym_s[s & (S - 1)], e);
   }
@@ -214,7 +247,10 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
   if constexpr (kTangent) {
     sg = block_reduce(sg, scratch, SumOp());
 #pragma unroll
-    for (int v = 0; v < V; ++v) sgc[v] = block_reduce(sgc[v], scratch, SumOp());
+    for (int v = 0; v < V; ++v) {
+      sc[v] = block_reduce(sc[v], scratch, SumOp());
+      sgc[v] = block_reduce(sgc[v], scratch, SumOp());
+    }
   }
   const float inv = 1.f / den;
   if (threadIdx.x == 0) {
@@ -222,7 +258,7 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
     for (int v = 0; v < V; ++v) {
       a.codeword[size_t(tile) * n + t * V + v] = num[v] * inv;
       if constexpr (kTangent) {
-        if (a.grad) a.grad[size_t(tile) * n + t * V + v] = (2.f / a.T) * (sgc[v] * inv - (sg * inv) * (num[v] * inv));
+        if (a.grad) a.grad[size_t(tile) * n + t * V + v] = (2.f / a.T) * (sgc[v] * inv - (sg * inv) * (sc[v] * inv));
       }
     }
   }
@@ -243,18 +279,18 @@ void launch_bcjr_tpl(const BcjrLaunch& a) {
   const size_t sym_bytes = a.symbols ? sizeof(float) * (size_t(1) << a.d.kv) : 0;
   const unsigned post_blocks = unsigned(a.tiles) * unsigned(a.d.N);
   if (a.g) {
-    bcjr_sweep_kernel<L, KV, V, K, true, true><<<a.tiles, threads, 0, a.stream>>>(a);
+    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, true, true>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr forward sweep (tangent)");
-    bcjr_sweep_kernel<L, KV, V, K, false, true><<<a.tiles, threads, 0, a.stream>>>(a);
+    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, true>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep (tangent)");
-    bcjr_posterior_kernel<L, KV, V, K, true><<<post_blocks, kPosteriorThreads, sym_bytes, a.stream>>>(a);
+    BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, true>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr posterior (vjp)");
   } else {
-    bcjr_sweep_kernel<L, KV, V, K, true, false><<<a.tiles, threads, 0, a.stream>>>(a);
+    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, true, false>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr forward sweep");
-    bcjr_sweep_kernel<L, KV, V, K, false, false><<<a.tiles, threads, 0, a.stream>>>(a);
+    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, false>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep");
-    bcjr_posterior_kernel<L, KV, V, K, false><<<post_blocks, kPosteriorThreads, sym_bytes, a.stream>>>(a);
+    BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, false>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr posterior");
   }
 }

@@ -3,7 +3,7 @@
 // kernels/ sits below the engine and does not include its headers).
 #pragma once
 
-#include <cuda_runtime.h>
+#include "kernels/cuda_compat.h"
 
 #include <stdexcept>
 #include <string>

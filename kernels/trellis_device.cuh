@@ -3,7 +3,7 @@
 // global memory, which stays in L2), base-2 exp/log, and warp/block reductions.
 #pragma once
 
-#include <cuda_runtime.h>
+#include "kernels/cuda_compat.h"
 
 #include <cstdint>
 
@@ -14,14 +14,22 @@ namespace bcjr::kernels {
 constexpr float kLog2e = 1.4426950408889634f;
 
 __device__ __forceinline__ float fast_exp2(float x) {
+#ifdef BCJR_KERNEL_EMULATION
+  return std::exp2(x);
+#else
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
   return y;
+#endif
 }
 __device__ __forceinline__ float fast_log2(float x) {
+#ifdef BCJR_KERNEL_EMULATION
+  return std::log2(x);
+#else
   float y;
   asm("lg2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
   return y;
+#endif
 }
 
 // c(s) for a code known at compile time. lut_s: the hyb LUT as 512 float2 (shared or global).

@@ -62,7 +62,7 @@ __global__ void viterbi_traceback_kernel(ViterbiLaunch a) {
 void launch_viterbi_traceback(const ViterbiLaunch& a) {
   if (a.tiles <= 0) return;
   const int threads = 128;
-  viterbi_traceback_kernel<<<(a.tiles + threads - 1) / threads, threads, 0, a.stream>>>(a);
+  BCJR_LAUNCH(viterbi_traceback_kernel, (a.tiles + threads - 1) / threads, threads, 0, a.stream, a);
   BCJR_CUDA_CHECK_LAUNCH("viterbi traceback");
 }
 

@@ -4,7 +4,7 @@
 // thread per tile that also recomputes the path's energy in double.
 #pragma once
 
-#include <cuda_runtime.h>
+#include "kernels/cuda_compat.h"
 
 #include <cstdint>
 

@@ -123,7 +123,7 @@ void launch_viterbi_tpl(const ViterbiLaunch& a) {
   if (a.tiles <= 0) return;
   const int G = 1 << (a.d.L - a.d.kv);
   const int threads = std::min(std::max(G, 32), viterbi_detail::kViterbiMaxThreads);
-  viterbi_detail::viterbi_sweep_kernel<L, KV, V, K><<<a.tiles, threads, 0, a.stream>>>(a);
+  BCJR_LAUNCH((viterbi_detail::viterbi_sweep_kernel<L, KV, V, K>), a.tiles, threads, 0, a.stream, a);
   BCJR_CUDA_CHECK_LAUNCH("viterbi sweep");
 }
 

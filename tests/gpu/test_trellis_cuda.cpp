@@ -94,7 +94,9 @@ void expect_legal_path(const torch::Tensor& states, const TrellisSpec& s, const 
     for (int t = 0; t < s.steps(); ++t) {
       ASSERT_GE(acc[i][t], 0) << "tile " << i << " step " << t;
       ASSERT_LT(acc[i][t], s.states()) << "tile " << i << " step " << t;
-      if (t > 0) ASSERT_EQ(acc[i][t] >> s.kv(), acc[i][t - 1] & (G - 1)) << "illegal transition, tile " << i << " step " << t;
+      if (t > 0) {
+        ASSERT_EQ(acc[i][t] >> s.kv(), acc[i][t - 1] & (G - 1)) << "illegal transition, tile " << i << " step " << t;
+      }
     }
     if (overlap.defined()) {
       const int o = overlap[i].item<int>();
