@@ -1,9 +1,18 @@
 #include "engine/trellis/tile_solvers.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "engine/trellis/fast_math.h"
+
+// The sweeps are a few long elementwise loops: on x86-64 Linux, also build them for AVX2 and pick
+// at load time (GCC function multi-versioning); elsewhere the baseline build is used.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define BCJR_HOT_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define BCJR_HOT_LOOPS
+#endif
 
 namespace bcjr::trellis {
 namespace {
@@ -43,22 +52,95 @@ void tangents(const CodeColumns& code, int64_t S, const float* gt, float* __rest
   for (int64_t s = 0; s < S; ++s) h[s] = g0 * c0[s] + g1 * c1[s];
 }
 
-float max_of(const float* __restrict x, int64_t n) {
-  float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+// out[s] = base[s >> log2(B)] - ||c(s) - w_t||^2 / T: the forward message of a step, each block
+// of B consecutive states sharing its group's log-sum (distances computed in the same pass).
+void local_plus_blocked(const CodeColumns& code, int64_t G, int B, const float* wt, float inv_t,
+                        const float* __restrict base, float* __restrict out) {
+  const float* __restrict c0 = code.c0.data();
+  const float* __restrict c1 = code.V == 2 ? code.c1.data() : nullptr;
+  const float w0 = wt[0], w1 = code.V == 2 ? wt[1] : 0.0f;
+  for (int64_t q = 0; q < G; ++q) {
+    const float b = base[q];
+    const int64_t o = q * B;
+    if (c1) {
+      for (int u = 0; u < B; ++u) {
+        const float e0 = c0[o + u] - w0, e1 = c1[o + u] - w1;
+        out[o + u] = b - (e0 * e0 + e1 * e1) * inv_t;
+      }
+    } else {
+      for (int u = 0; u < B; ++u) {
+        const float e0 = c0[o + u] - w0;
+        out[o + u] = b - e0 * e0 * inv_t;
+      }
+    }
+  }
+}
+
+// out[s] = base[s & (G-1)] - ||c(s) - w_t||^2 / T: the backward message plus the local term,
+// periodic in s with period G.
+void local_plus_periodic(const CodeColumns& code, int64_t G, int B, const float* wt, float inv_t,
+                         const float* __restrict base, float* __restrict out) {
+  const float* __restrict c0 = code.c0.data();
+  const float* __restrict c1 = code.V == 2 ? code.c1.data() : nullptr;
+  const float w0 = wt[0], w1 = code.V == 2 ? wt[1] : 0.0f;
+  for (int j = 0; j < B; ++j) {
+    const int64_t o = j * G;
+    if (c1) {
+      for (int64_t k = 0; k < G; ++k) {
+        const float e0 = c0[o + k] - w0, e1 = c1[o + k] - w1;
+        out[o + k] = base[k] - (e0 * e0 + e1 * e1) * inv_t;
+      }
+    } else {
+      for (int64_t k = 0; k < G; ++k) {
+        const float e0 = c0[o + k] - w0;
+        out[o + k] = base[k] - e0 * e0 * inv_t;
+      }
+    }
+  }
+}
+
+// Reductions with 16 independent partial results: without -ffast-math a compiler may not
+// reorder a float sum, so a single accumulator would run one element per add latency.
+constexpr int kLanes = 16;
+
+template <typename F>
+float sum_lanes(int64_t n, F&& f) {
+  float acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += f(i + l);
+  float total = 0;
+  for (; i < n; ++i) total += f(i);
+  for (int l = 0; l < kLanes; ++l) total += acc[l];
+  return total;
+}
+
+template <typename F>
+float max_lanes(int64_t n, F&& f) {
+  float acc[kLanes];
+  for (int l = 0; l < kLanes; ++l) acc[l] = -3.0e38f;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = f(i + l);
+      acc[l] = v > acc[l] ? v : acc[l];
+    }
+  float m = -3.0e38f;
+  for (; i < n; ++i) m = f(i) > m ? f(i) : m;
+  for (int l = 0; l < kLanes; ++l) m = acc[l] > m ? acc[l] : m;
   return m;
+}
+
+float max_of(const float* __restrict x, int64_t n) {
+  return max_lanes(n, [x](int64_t i) { return x[i]; });
 }
 
 float min_of(const float* __restrict x, int64_t n) {
-  float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = x[i] < m ? x[i] : m;
-  return m;
+  return -max_lanes(n, [x](int64_t i) { return -x[i]; });
 }
 
 float sum_of(const float* __restrict x, int64_t n) {
-  float s = 0;
-  for (int64_t i = 0; i < n; ++i) s += x[i];
-  return s;
+  return sum_lanes(n, [x](int64_t i) { return x[i]; });
 }
 
 void exp_shifted(const float* __restrict x, float shift, float* __restrict out, int64_t n) {
@@ -97,7 +179,7 @@ ViterbiTileSolver::ViterbiTileSolver(const TrellisSpec& spec, const CodeColumns&
   choice_.resize(size_t(spec.steps()) * spec.overlaps());
 }
 
-double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
+BCJR_HOT_LOOPS double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V, kv = spec_.kv();
   float* __restrict cost = cost_.data();
@@ -175,7 +257,7 @@ void BcjrTileSolver::solve(const float* w, int overlap, SoftTileOutput& out) {
   backward(w, out.grad_in, overlap, out);
 }
 
-void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
+BCJR_HOT_LOOPS void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -183,6 +265,7 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   float* __restrict a = a_.data();
   float* __restrict at = at_.data();
   float* __restrict p = p_.data();
+  float* __restrict gmax = gfac_.data();
   float* __restrict gsum = gsum_.data();
   float* __restrict gtan = gtan_.data();
 
@@ -194,18 +277,29 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   }
   if (vjp) tangents(code_, S, g, at);
 
-  double offset = 0;  // the maxima subtracted so far: a_t = a[] + offset
+  double offset = 0;  // a_t = a[] + offset
   for (int t = 0; t + 1 < N; ++t) {
-    const float mx = max_of(a, S);
-    offset += mx;
-    exp_shifted(a, mx, p, S);
+    // Log-sum-exp over the predecessors g + jG of each group, shifted by the group's own maximum
+    // so that no group underflows, whatever the temperature.
+    std::copy(a, a + G, gmax);
+    for (int j = 1; j < B; ++j) {
+      const float* __restrict aj = a + j * G;
+      for (int64_t q = 0; q < G; ++q) gmax[q] = aj[q] > gmax[q] ? aj[q] : gmax[q];
+    }
+    for (int j = 0; j < B; ++j) {
+      const float* __restrict aj = a + j * G;
+      float* __restrict pj = p + j * G;
+      for (int64_t q = 0; q < G; ++q) pj[q] = exp_fast(aj[q] - gmax[q]);
+    }
     std::copy(p, p + G, gsum);
     for (int j = 1; j < B; ++j) {
       const float* __restrict pj = p + j * G;
       for (int64_t q = 0; q < G; ++q) gsum[q] += pj[q];
     }
+    const float mx = max_of(gmax, G);
+    offset += mx;
     float* __restrict m = group_lse_.data() + size_t(t) * G;
-    for (int64_t q = 0; q < G; ++q) m[q] = log_fast(gsum[q]);
+    for (int64_t q = 0; q < G; ++q) m[q] = (gmax[q] - mx) + log_fast(gsum[q]);  // gsum >= 1
     float* __restrict mt = group_tangent_.data() + size_t(t) * G;
     if (vjp) {
       for (int64_t q = 0; q < G; ++q) gtan[q] = p[q] * at[q];
@@ -214,18 +308,11 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
         const float* __restrict atj = at + j * G;
         for (int64_t q = 0; q < G; ++q) gtan[q] += pj[q] * atj[q];
       }
-      for (int64_t q = 0; q < G; ++q) {
-        const bool live = gsum[q] > 0.0f;
-        mt[q] = live ? gtan[q] / (live ? gsum[q] : 1.0f) : 0.0f;
-      }
+      for (int64_t q = 0; q < G; ++q) mt[q] = gtan[q] / gsum[q];
       centre(mt, G);
     }
-    // Step t+1: a = l_{t+1} + m(s >> kV); p holds the distances for a moment.
-    distances(code_, S, w + size_t(t + 1) * V, p);
-    for (int64_t q = 0; q < G; ++q) {
-      const float mq = m[q];
-      for (int u = 0; u < B; ++u) a[q * B + u] = mq - p[q * B + u] * inv_t;
-    }
+    // Step t+1: a = l_{t+1} + m(s >> kV).
+    local_plus_blocked(code_, G, B, w + size_t(t + 1) * V, inv_t, m, a);
     if (vjp) {
       tangents(code_, S, g + size_t(t + 1) * V, at);
       for (int64_t q = 0; q < G; ++q) {
@@ -244,7 +331,7 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   log_z = offset + mx + std::log(sum);
 }
 
-void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
+BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -259,44 +346,52 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
   float* __restrict bt = p_.data();  // beta tangents
   float* __restrict bvec = bvec_.data();
   float* __restrict btan = btan_.data();
-  float* __restrict gsum = gsum_.data();
+  float* __restrict bmax = gsum_.data();
   float* __restrict gtan = gtan_.data();
   float* __restrict gfac = gfac_.data();
+  float* __restrict rsum = a_.data();  // the forward messages are no longer needed
 
   for (int64_t o = 0; o < G; ++o) {
     bvec[o] = (overlap < 0 || o == overlap) ? 0.0f : kLogZero;
     btan[o] = 0.0f;
   }
   for (int t = N - 1; t >= 0; --t) {
-    distances(code_, S, w + size_t(t) * V, beta);
-    for (int j = 0; j < B; ++j) {
-      float* __restrict bj = beta + j * G;
-      for (int64_t o = 0; o < G; ++o) bj[o] = bvec[o] - bj[o] * inv_t;
+    // beta(s) = l_t(s) + b_t(s); b_t depends on s & (G-1) only.
+    local_plus_periodic(code_, G, B, w + size_t(t) * V, inv_t, bvec, beta);
+    // The block k*B .. k*B+B-1 is both the successor set of the states with s & (G-1) == k at
+    // step t-1 and the forward group k (s >> kV == k) at step t: one exp per state serves the
+    // backward message and the posterior, each block shifted by its own maximum.
+    for (int64_t k = 0; k < G; ++k) {
+      float m = beta[k * B];
+      for (int u = 1; u < B; ++u) m = beta[k * B + u] > m ? beta[k * B + u] : m;
+      bmax[k] = m;
     }
-    const float M = max_of(beta, S);
-    exp_shifted(beta, M, r, S);
-    // Posterior weights q = P_t up to a constant: exp(a_t + b_t) = r * exp(m_{t-1}(s >> kV)).
+    for (int64_t k = 0; k < G; ++k) {
+      const float m = bmax[k];
+      for (int u = 0; u < B; ++u) r[k * B + u] = exp_fast(beta[k * B + u] - m);
+    }
+    for (int64_t k = 0; k < G; ++k) {
+      float sum = 0;
+      for (int u = 0; u < B; ++u) sum += r[k * B + u];
+      rsum[k] = sum;  // >= 1
+    }
+    // Posterior q = P_t up to a constant: exp(a_t + b_t) = r * exp(bmax(k) + m_{t-1}(k)).
     if (t >= 1) {
       const float* m = group_lse_.data() + size_t(t - 1) * G;
-      exp_shifted(m, max_of(m, G), gfac, G);
-      for (int64_t k = 0; k < G; ++k) {
-        const float f = gfac[k];
-        for (int u = 0; u < B; ++u) q[k * B + u] = r[k * B + u] * f;
-      }
+      for (int64_t k = 0; k < G; ++k) q[k] = bmax[k] + m[k];
+      exp_shifted(q, max_of(q, G), gfac, G);
     } else if (overlap < 0) {
-      std::copy(r, r + S, q);
+      exp_shifted(bmax, max_of(bmax, G), gfac, G);
     } else {
-      const int64_t lo = int64_t(overlap) * B, hi = lo + B;
-      for (int64_t s = 0; s < S; ++s) q[s] = (s >= lo && s < hi) ? r[s] : 0.0f;
+      for (int64_t k = 0; k < G; ++k) gfac[k] = k == overlap ? 1.0f : 0.0f;
+    }
+    for (int64_t k = 0; k < G; ++k) {
+      const float f = gfac[k];
+      for (int u = 0; u < B; ++u) q[k * B + u] = r[k * B + u] * f;
     }
     const float inv_sum = 1.0f / sum_of(q, S);
-    float mean0 = 0, mean1 = 0;
-    for (int64_t s = 0; s < S; ++s) mean0 += q[s] * c0[s];
-    mean0 *= inv_sum;
-    if (V == 2) {
-      for (int64_t s = 0; s < S; ++s) mean1 += q[s] * c1[s];
-      mean1 *= inv_sum;
-    }
+    const float mean0 = sum_lanes(S, [&](int64_t s) { return q[s] * c0[s]; }) * inv_sum;
+    const float mean1 = V == 2 ? sum_lanes(S, [&](int64_t s) { return q[s] * c1[s]; }) * inv_sum : 0.0f;
     out.codeword[size_t(t) * V] = mean0;
     if (V == 2) out.codeword[size_t(t) * V + 1] = mean1;
     if (out.symbol_marginals) {
@@ -324,37 +419,44 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
       } else {
         std::copy(bt, bt + S, A);
       }
-      float abar = 0;
-      for (int64_t s = 0; s < S; ++s) abar += q[s] * A[s];
-      abar *= inv_sum;
-      float cov0 = 0, cov1 = 0;
-      for (int64_t s = 0; s < S; ++s) cov0 += q[s] * (A[s] - abar) * (c0[s] - mean0);
-      if (V == 2)
-        for (int64_t s = 0; s < S; ++s) cov1 += q[s] * (A[s] - abar) * (c1[s] - mean1);
+      const float abar = sum_lanes(S, [&](int64_t s) { return q[s] * A[s]; }) * inv_sum;
+      const float cov0 = sum_lanes(S, [&](int64_t s) { return q[s] * (A[s] - abar) * (c0[s] - mean0); });
+      const float cov1 =
+          V == 2 ? sum_lanes(S, [&](int64_t s) { return q[s] * (A[s] - abar) * (c1[s] - mean1); }) : 0.0f;
       out.grad_w[size_t(t) * V] = two_over_t * cov0 * inv_sum;
       if (V == 2) out.grad_w[size_t(t) * V + 1] = two_over_t * cov1 * inv_sum;
     }
     if (t == 0) break;
-    // Messages for step t-1: b_{t-1}(s) depends on o = s & (G-1), successors o*B .. o*B+B-1.
-    for (int64_t o = 0; o < G; ++o) {
-      float sum = 0;
-      for (int u = 0; u < B; ++u) sum += r[o * B + u];
-      gsum[o] = sum;
-      bvec[o] = log_fast(sum);
-    }
+    // Messages for step t-1, indexed by o = s & (G-1): b = log sum over the block o of exp(beta).
+    const float shift = max_of(bmax, G);
+    for (int64_t o = 0; o < G; ++o) bvec[o] = (bmax[o] - shift) + log_fast(rsum[o]);
     if (vjp) {
       for (int64_t o = 0; o < G; ++o) {
         float sum = 0;
         for (int u = 0; u < B; ++u) sum += r[o * B + u] * bt[o * B + u];
         gtan[o] = sum;
       }
-      for (int64_t o = 0; o < G; ++o) {
-        const bool live = gsum[o] > 0.0f;
-        btan[o] = live ? gtan[o] / (live ? gsum[o] : 1.0f) : 0.0f;
-      }
+      for (int64_t o = 0; o < G; ++o) btan[o] = gtan[o] / rsum[o];
       centre(btan, G);
     }
   }
+}
+
+BCJR_HOT_LOOPS double exp_fast_throughput(double seconds) {
+  std::vector<float> x(1 << 16), y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -20.0f * float(i) / float(x.size());
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  int64_t count = 0;
+  volatile float sink = 0;
+  double elapsed = 0;
+  do {
+    exp_shifted(x.data(), 0.0f, y.data(), int64_t(x.size()));
+    sink = sink + y[count % y.size()];
+    count += int64_t(x.size());
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return double(count) / elapsed;
 }
 
 }  // namespace bcjr::trellis
