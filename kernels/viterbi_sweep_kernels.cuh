@@ -77,19 +77,23 @@ __global__ void __launch_bounds__(kViterbiMaxThreads) viterbi_sweep_kernel(Viter
   }
   __syncthreads();
 
-  // The end group: the overlap when tail-biting, else the cheapest (smallest index on ties).
+  // The end group: the overlap when tail-biting, else the cheapest end state, the smallest state
+  // index on ties as the CPU reference (hyb emits equal codewords from different states, so
+  // exact ties do occur).
   if (ov >= 0) {
     if (threadIdx.x == 0) a.best_group[tile] = ov;
     return;
   }
   const float* c_last = cost + (N & 1) * G;
+  const uint8_t* last_choice = choice + size_t(N - 1) * G;
   float bv = 3.0e38f;
   int bi = 0x7fffffff;
   for (int y = threadIdx.x; y < G; y += blockDim.x) {
     const float v = c_last[y];
-    if (v < bv) {
+    const int s = int(last_choice[y]) * G + y;
+    if (v < bv || (v == bv && s < bi)) {
       bv = v;
-      bi = y;
+      bi = s;
     }
   }
 #pragma unroll
@@ -112,7 +116,7 @@ __global__ void __launch_bounds__(kViterbiMaxThreads) viterbi_sweep_kernel(Viter
         bv = scratch_v[i];
         bi = scratch_i[i];
       }
-    a.best_group[tile] = bi;
+    a.best_group[tile] = bi & (G - 1);
   }
 }
 

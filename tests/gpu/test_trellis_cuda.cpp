@@ -76,6 +76,13 @@ void poison_cuda_cache() {
   torch::cuda::synchronize();
 }
 
+// ||a - b|| relative to ||b||, with an absolute floor: a gradient can be ~0 for a nearly
+// deterministic tile, where a purely relative measure compares rounding noise with noise.
+double rel_err_floor(const torch::Tensor& a, const torch::Tensor& b, double floor) {
+  const double d = (a.to(torch::kDouble) - b.to(torch::kDouble)).norm().item<double>();
+  return d / std::max(floor, b.to(torch::kDouble).norm().item<double>());
+}
+
 double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
   const auto d = (a.to(torch::kDouble) - b.to(torch::kDouble)).norm().item<double>();
   return d / std::max(1e-30, b.to(torch::kDouble).norm().item<double>());
@@ -196,7 +203,7 @@ TEST(TrellisCuda, BcjrVjpMatchesCpu) {
       const auto got = bcjr_vjp_cuda(w.to(cuda()), g.to(cuda()), s, cb, T, tb ? ov.to(cuda()) : ov);
       auto gw = got.grad_w.cpu();
       ASSERT_TRUE(torch::isfinite(gw).all().item<bool>());
-      EXPECT_LT(rel_err(gw, ref.grad_w), 2e-3) << "grad_w";
+      EXPECT_LT(rel_err_floor(gw, ref.grad_w, 1e-2), 2e-3) << "grad_w";
       EXPECT_LT(rel_err(got.codeword.cpu(), ref.codeword), 5e-4) << "codeword";
     }
   }
@@ -310,7 +317,7 @@ TEST(TrellisCuda, TailBitingBcjrAndSoftQuantizeMatchCpu) {
   auto wg = w.to(cuda()).requires_grad_(true);
   (soft_quantize(wc, s, cb, Boundary::Free, 0.3) * g).sum().backward();
   (soft_quantize(wg, s, cb, Boundary::Free, 0.3) * g.to(cuda())).sum().backward();
-  EXPECT_LT(rel_err(wg.grad().cpu(), wc.grad()), 2e-3);
+  EXPECT_LT(rel_err_floor(wg.grad().cpu(), wc.grad(), 1e-2), 2e-3);
 }
 
 TEST(TrellisCuda, BadInputsGiveErrorsThatNameTheProblem) {
