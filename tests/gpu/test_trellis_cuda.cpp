@@ -15,6 +15,7 @@
 #include "engine/trellis/bcjr.h"
 #include "engine/trellis/bitstream.h"
 #include "engine/trellis/codebook.h"
+#include "tests/support/trellis_kernel_cases.h"
 #include "engine/trellis/cuda_dispatch.h"
 #include "engine/trellis/soft_quantize.h"
 #include "engine/trellis/trellis_primitives.h"
@@ -23,15 +24,10 @@
 namespace bcjr::trellis {
 namespace {
 
-struct Config {
-  int L, k, V;
-  std::string code;
-  int n, tiles;
-  std::string name() const {
-    return "L=" + std::to_string(L) + " k=" + std::to_string(k) + " V=" + std::to_string(V) + " " + code +
-           " n=" + std::to_string(n) + " tiles=" + std::to_string(tiles);
-  }
-};
+using Config = test::TrellisCase;
+using test::fresh_seed;
+using test::rel_err;
+using test::rel_err_floor;
 
 // Specialised shapes (L=16 kV=4 V=2, L=16 kV=2 V=1) and the generic path, including kV = L
 // (a single group), 2^kV = 256 and odd tile counts.
@@ -41,29 +37,12 @@ const std::vector<Config> kConfigs = {
     {16, 1, 2, "hyb", 64, 3},
 };
 
-uint64_t fresh_seed() {
-  static std::random_device rd;
-  return (uint64_t(rd()) << 32) ^ rd();
-}
 
 torch::Device cuda() { return torch::Device(torch::kCUDA, 0); }
 
-Codebook make_code(const Config& c, uint64_t seed) {
-  if (c.code != "lut") return make_codebook(c.code, c.L, c.V, 0);  // hyb LUTs are cached per seed
-  torch::manual_seed(seed);
-  auto t = torch::randn({int64_t(1) << c.L, c.V});
-  return codebook_from_table(std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel()), c.L, c.V,
-                             "random test table");
-}
+Codebook make_code(const Config& c, uint64_t seed) { return test::case_codebook(c, seed); }
 
-TrellisSpec spec_of(const Config& c) {
-  TrellisSpec s;
-  s.L = c.L;
-  s.k = c.k;
-  s.V = c.V;
-  s.n = c.n;
-  return s;
-}
+TrellisSpec spec_of(const Config& c) { return c.spec(); }
 
 // Memory the caching allocator hands out next is filled with NaN (int32: 0x7FC00000, an impossible
 // state), so an output element a kernel forgets to write cannot pass for a result.
@@ -76,17 +55,6 @@ void poison_cuda_cache() {
   torch::cuda::synchronize();
 }
 
-// ||a - b|| relative to ||b||, with an absolute floor: a gradient can be ~0 for a nearly
-// deterministic tile, where a purely relative measure compares rounding noise with noise.
-double rel_err_floor(const torch::Tensor& a, const torch::Tensor& b, double floor) {
-  const double d = (a.to(torch::kDouble) - b.to(torch::kDouble)).norm().item<double>();
-  return d / std::max(floor, b.to(torch::kDouble).norm().item<double>());
-}
-
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
-  const auto d = (a.to(torch::kDouble) - b.to(torch::kDouble)).norm().item<double>();
-  return d / std::max(1e-30, b.to(torch::kDouble).norm().item<double>());
-}
 
 torch::Tensor random_overlap(const TrellisSpec& s, int tiles, uint64_t seed) {
   torch::manual_seed(seed + 1);
@@ -222,7 +190,7 @@ TEST(TrellisCuda, BcjrVjpMatchesFiniteDifferences) {
     auto g = torch::randn({c.tiles, c.n}).to(cuda());
     const auto vjp = bcjr_vjp_cuda(w, g, s, cb, T, torch::Tensor());
     auto gw = vjp.grad_w.cpu();
-    std::mt19937 rng(uint32_t(seed));
+    std::mt19937 rng{uint32_t(seed)};
     for (int probe = 0; probe < 12; ++probe) {
       const int i = int(rng() % c.tiles), j = int(rng() % c.n);
       auto wp = w.clone(), wm = w.clone();

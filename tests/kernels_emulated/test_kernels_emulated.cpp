@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/trellis/codebook.h"
+#include "tests/support/trellis_kernel_cases.h"
 #include "engine/trellis/trellis_primitives.h"
 #include "kernels/bcjr_sweep.cu"
 #include "kernels/bcjr_sweep_kernels.cuh"
@@ -26,15 +27,10 @@ namespace {
 
 namespace K = ::bcjr::kernels;
 
-struct Config {
-  int L, k, V;
-  std::string code;
-  int n, tiles;
-  std::string name() const {
-    return "L=" + std::to_string(L) + " k=" + std::to_string(k) + " V=" + std::to_string(V) + " " + code +
-           " n=" + std::to_string(n) + " tiles=" + std::to_string(tiles);
-  }
-};
+using Config = test::TrellisCase;
+using test::fresh_seed;
+using test::rel_err;
+using test::rel_err_floor;
 
 // L=16 runs the specialised instantiations (one short tile: every CUDA thread is a fiber);
 // the rest the generic path, with kV = L (one group) and 2^kV = 256 among them.
@@ -43,27 +39,10 @@ const std::vector<Config> kConfigs = {
     {6, 2, 2, "lut", 16, 3},  {4, 2, 2, "hyb", 12, 3},  {9, 4, 2, "lut", 12, 2},
 };
 
-uint64_t fresh_seed() {
-  static std::random_device rd;
-  return (uint64_t(rd()) << 32) ^ rd();
-}
 
-Codebook make_code(const Config& c, uint64_t seed) {
-  if (c.code != "lut") return make_codebook(c.code, c.L, c.V, 0);
-  torch::manual_seed(seed);
-  auto t = torch::randn({int64_t(1) << c.L, c.V});
-  return codebook_from_table(std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel()), c.L, c.V,
-                             "random test table");
-}
+Codebook make_code(const Config& c, uint64_t seed) { return test::case_codebook(c, seed); }
 
-TrellisSpec spec_of(const Config& c) {
-  TrellisSpec s;
-  s.L = c.L;
-  s.k = c.k;
-  s.V = c.V;
-  s.n = c.n;
-  return s;
-}
+TrellisSpec spec_of(const Config& c) { return c.spec(); }
 
 K::TrellisDims dims_of(const TrellisSpec& s) { return K::TrellisDims{s.L, s.kv(), s.V, s.n, s.steps()}; }
 
@@ -229,17 +208,6 @@ DenseResult dense_oracle(const TrellisSpec& s, const Codebook& cb, const torch::
   return r;
 }
 
-// ||a - b|| relative to ||b||, with an absolute floor: a gradient can be ~0 for a nearly
-// deterministic tile, where a purely relative measure compares rounding noise with noise.
-double rel_err_floor(const torch::Tensor& a, const torch::Tensor& b, double floor) {
-  const double d = (a.to(torch::kDouble) - b.to(torch::kDouble)).norm().item<double>();
-  return d / std::max(floor, b.to(torch::kDouble).norm().item<double>());
-}
-
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
-  const double d = (a.to(torch::kDouble) - b.to(torch::kDouble)).norm().item<double>();
-  return d / std::max(1e-30, b.to(torch::kDouble).norm().item<double>());
-}
 
 struct Case {
   Config c;
