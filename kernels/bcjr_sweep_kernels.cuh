@@ -37,9 +37,8 @@ constexpr int group_cache() {
 
 template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent>
 __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch a) {
-  const int L = L_ > 0 ? L_ : a.d.L;
-  const int kv = KV_ > 0 ? KV_ : a.d.kv;
-  const int G = 1 << (L - kv), S = 1 << kv, N = a.d.N, n = a.d.n;
+  const KernelShape<L_, KV_> sh(a.d);
+  const int kv = sh.kv, G = sh.G, S = sh.S, N = sh.N, n = sh.n;
   const int tile = blockIdx.x;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
 
@@ -155,9 +154,8 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
 // dw_t = (2/T) (E[G c(s_t)] - E[G] E[c(s_t)]), G(s) = F_t[s>>kV] + <g_t, c(s)> + K_t[s&(G-1)].
 template <int L_, int KV_, int V, CodeKind K, bool kTangent>
 __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrLaunch a) {
-  const int L = L_ > 0 ? L_ : a.d.L;
-  const int kv = KV_ > 0 ? KV_ : a.d.kv;
-  const int G = 1 << (L - kv), S = 1 << kv, N = a.d.N, n = a.d.n;
+  const KernelShape<L_, KV_> sh(a.d);
+  const int L = sh.L, kv = sh.kv, G = sh.G, S = sh.S, N = sh.N, n = sh.n;
   const int t = blockIdx.x % N, tile = blockIdx.x / N;
 
   __shared__ float2 lut_s[K == CodeKind::Hyb ? kHybLutEntries : 1];

@@ -32,6 +32,15 @@ __device__ __forceinline__ float fast_log2(float x) {
 #endif
 }
 
+// The trellis constants a kernel works with: compile-time where the instantiation fixes L and kV
+// (L_ = KV_ = 0 is the generic path, which reads them from the launch).
+template <int L_, int KV_>
+struct KernelShape {
+  int L, kv, G, S, N, n;
+  __device__ __forceinline__ explicit KernelShape(const TrellisDims& d)
+      : L(L_ > 0 ? L_ : d.L), kv(KV_ > 0 ? KV_ : d.kv), G(1 << (L - kv)), S(1 << kv), N(d.N), n(d.n) {}
+};
+
 // c(s) for a code known at compile time. lut_s: the hyb LUT as 512 float2 (shared or global).
 template <int V, CodeKind K>
 __device__ __forceinline__ void code_at(uint32_t s, const float2* __restrict__ lut_s,

@@ -17,9 +17,8 @@ constexpr int kViterbiMaxThreads = 512;
 
 template <int L_, int KV_, int V, CodeKind K>
 __global__ void __launch_bounds__(kViterbiMaxThreads) viterbi_sweep_kernel(ViterbiLaunch a) {
-  const int L = L_ > 0 ? L_ : a.d.L;
-  const int kv = KV_ > 0 ? KV_ : a.d.kv;
-  const int G = 1 << (L - kv), S = 1 << kv, N = a.d.N, n = a.d.n;
+  const KernelShape<L_, KV_> sh(a.d);
+  const int kv = sh.kv, G = sh.G, S = sh.S, N = sh.N, n = sh.n;
   const int tile = blockIdx.x;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
 
