@@ -4,16 +4,76 @@
 
 #include "engine/core/error.h"
 
+#ifdef BCJR_WITH_CUDA
+#include <ATen/ATen.h>
+
+#include <exception>
+#include <vector>
+
+#include "kernels/trellis_host.h"
+#endif
+
 namespace bcjr::trellis {
+
+#ifdef BCJR_WITH_CUDA
+namespace {
+
+kernels::TrellisShapeArg shape_of(const TrellisSpec& spec) { return {spec.L, spec.k, spec.V, spec.n}; }
+
+// hyb travels as its 512x2 LUT (the kernels hash the state themselves), other codes as the table.
+kernels::CodeArg code_of(const Codebook& cb) {
+  const bool hyb = cb.code == "hyb" && !cb.lut.empty();
+  const std::vector<float>& v = hyb ? cb.lut : cb.table;
+  kernels::CodeArg arg;
+  arg.hyb = hyb;
+  arg.values = at::from_blob(const_cast<float*>(v.data()), {int64_t(v.size())}, at::kFloat).clone();
+  return arg;
+}
+
+template <class Fn>
+auto rethrow_as_error(const char* what, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(what, ": ", e.what());
+  }
+}
+
+}  // namespace
+
+PathBatch viterbi_cuda(const at::Tensor& w, const TrellisSpec& spec, const Codebook& cb, const at::Tensor& overlap) {
+  return rethrow_as_error("viterbi on cuda", [&] {
+    const auto r = kernels::viterbi_cuda_tensors(w.contiguous(), shape_of(spec), code_of(cb),
+                                                 overlap.defined() ? overlap.contiguous() : overlap);
+    return PathBatch{r.states, r.energy};
+  });
+}
+
+SoftBatch bcjr_forward_cuda(const at::Tensor& w, const TrellisSpec& spec, const Codebook& cb, double T,
+                            const at::Tensor& overlap, bool want_marginals) {
+  return rethrow_as_error("bcjr forward on cuda", [&] {
+    const auto r = kernels::bcjr_cuda_tensors(w.contiguous(), at::Tensor(), shape_of(spec), code_of(cb), T,
+                                              overlap.defined() ? overlap.contiguous() : overlap, want_marginals);
+    return SoftBatch{r.codeword, r.log_z, r.symbol_marginals, at::Tensor()};
+  });
+}
+
+SoftBatch bcjr_vjp_cuda(const at::Tensor& w, const at::Tensor& grad_codeword, const TrellisSpec& spec,
+                        const Codebook& cb, double T, const at::Tensor& overlap) {
+  return rethrow_as_error("bcjr vjp on cuda", [&] {
+    const auto r = kernels::bcjr_cuda_tensors(w.contiguous(), grad_codeword.contiguous(), shape_of(spec), code_of(cb),
+                                              T, overlap.defined() ? overlap.contiguous() : overlap, false);
+    return SoftBatch{r.codeword, r.log_z, at::Tensor(), r.grad_w};
+  });
+}
+
+#else
 
 namespace {
 [[noreturn]] void no_cuda(const char* what) {
-#ifdef BCJR_WITH_CUDA
-  // Replaced by calls into kernels/ once the trellis kernels exist.
-  fail(what, ": the CUDA trellis kernels are not wired in yet (use --device cpu)");
-#else
   fail(what, ": this bcjr was built without CUDA kernels (use --device cpu)");
-#endif
 }
 }  // namespace
 
@@ -28,5 +88,7 @@ SoftBatch bcjr_vjp_cuda(const at::Tensor&, const at::Tensor&, const TrellisSpec&
                         const at::Tensor&) {
   no_cuda("bcjr vjp on cuda");
 }
+
+#endif
 
 }  // namespace bcjr::trellis
