@@ -1,4 +1,4 @@
-// The paper's per-layer snapshot: a .pt file holding the dict {attn_q_proj, attn_k_proj,
+// Writing the paper's per-layer snapshot (read by engine/model/layer_snapshot.h): a .pt file holding the dict {attn_q_proj, attn_k_proj,
 // attn_v_proj, attn_o_proj, mlp_gate_proj, mlp_up_proj, mlp_down_proj} of dequantised fp32
 // [out, in] tensors, readable by Python's torch.load(path, weights_only=True) and torch::pickle_load.
 //
@@ -20,15 +20,7 @@
 
 namespace bcjr::quant {
 
-// "q_proj" -> "attn_q_proj", "gate_proj" -> "mlp_gate_proj"; throws for another name.
-std::string snapshot_key(const std::string& linear);
-// The inverse: "attn_q_proj" -> "q_proj".
-std::string linear_from_snapshot_key(const std::string& key);
-
 // weights: linear name ("q_proj", ...) -> [out, in]; all seven must be present. Atomic write.
 void write_layer_snapshot_pt(const std::string& path, const std::map<std::string, torch::Tensor>& weights);
-// Reads a snapshot written here or by the paper's code; returns linear name -> fp32 [out, in].
-// Throws a bcjr::Error naming the file for a missing key, a non-tensor value or a non-2-D tensor.
-std::map<std::string, torch::Tensor> read_layer_snapshot_pt(const std::string& path);
 
 }  // namespace bcjr::quant

@@ -1,4 +1,4 @@
-#include "engine/quant/layer_snapshot_pt.h"
+#include "engine/quant/layer_snapshot_writer.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/serialize.h>
@@ -8,15 +8,10 @@
 
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/model/layer_snapshot.h"
 
 namespace bcjr::quant {
 namespace {
-
-const std::pair<const char*, const char*> kKeys[] = {
-    {"q_proj", "attn_q_proj"},     {"k_proj", "attn_k_proj"},   {"v_proj", "attn_v_proj"},
-    {"o_proj", "attn_o_proj"},     {"gate_proj", "mlp_gate_proj"}, {"up_proj", "mlp_up_proj"},
-    {"down_proj", "mlp_down_proj"},
-};
 
 // The few pickle opcodes a dict of tensors needs (protocol 2).
 class PickleWriter {
@@ -61,18 +56,6 @@ class PickleWriter {
 
 }  // namespace
 
-std::string snapshot_key(const std::string& linear) {
-  for (const auto& k : kKeys)
-    if (linear == k.first) return k.second;
-  fail("snapshot: '", linear, "' is not one of the seven linears of a Llama layer");
-}
-
-std::string linear_from_snapshot_key(const std::string& key) {
-  for (const auto& k : kKeys)
-    if (key == k.second) return k.first;
-  fail("snapshot: unknown key '", key, "'");
-}
-
 void write_layer_snapshot_pt(const std::string& path, const std::map<std::string, torch::Tensor>& weights) {
   BCJR_CHECK(weights.size() == 7, "snapshot ", path, ": expected the 7 linears of one layer, got ", weights.size());
   std::vector<torch::Tensor> storages;
@@ -80,14 +63,14 @@ void write_layer_snapshot_pt(const std::string& path, const std::map<std::string
   p.proto2();
   p.op('}');  // EMPTY_DICT
   p.op('(');  // MARK
-  for (const auto& k : kKeys) {
-    auto it = weights.find(k.first);
-    BCJR_CHECK(it != weights.end(), "snapshot ", path, ": no weight for ", k.first);
-    BCJR_CHECK(it->second.dim() == 2, "snapshot ", path, ": ", k.first, " has shape ", it->second.sizes());
+  for (const auto& k : model::layer_snapshot_keys()) {
+    auto it = weights.find(k.second);
+    BCJR_CHECK(it != weights.end(), "snapshot ", path, ": no weight for ", k.second);
+    BCJR_CHECK(it->second.dim() == 2, "snapshot ", path, ": ", k.second, " has shape ", it->second.sizes());
     auto t = it->second.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     const std::string key = std::to_string(storages.size());
     storages.push_back(t);
-    p.unicode(k.second);
+    p.unicode(k.first);
     p.global("torch._utils", "_rebuild_tensor_v2");
     p.op('(');
     p.op('(');
@@ -122,28 +105,6 @@ void write_layer_snapshot_pt(const std::string& path, const std::map<std::string
     writer.writeEndOfFile();
   }
   write_file_atomic(path, bytes);
-}
-
-std::map<std::string, torch::Tensor> read_layer_snapshot_pt(const std::string& path) {
-  std::string text = read_file(path);
-  c10::IValue value;
-  try {
-    value = torch::pickle_load(std::vector<char>(text.begin(), text.end()));
-  } catch (const c10::Error& e) {
-    fail("snapshot ", path, ": not a PyTorch pickle file (", e.what_without_backtrace(), ")");
-  }
-  BCJR_CHECK(value.isGenericDict(), "snapshot ", path, ": the top-level object is not a dict");
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& entry : value.toGenericDict()) {
-    BCJR_CHECK(entry.key().isString(), "snapshot ", path, ": a key is not a string");
-    const std::string key = entry.key().toStringRef();
-    BCJR_CHECK(entry.value().isTensor(), "snapshot ", path, ": value of '", key, "' is not a tensor");
-    auto t = entry.value().toTensor();
-    BCJR_CHECK(t.dim() == 2, "snapshot ", path, ": '", key, "' has shape ", t.sizes(), ", expected [out, in]");
-    out[linear_from_snapshot_key(key)] = t.to(torch::kFloat32);
-  }
-  for (const auto& k : kKeys) BCJR_CHECK(out.count(k.first), "snapshot ", path, ": missing key '", k.second, "'");
-  return out;
 }
 
 }  // namespace bcjr::quant
