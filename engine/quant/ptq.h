@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/quant/quant_params.h"
+#include "engine/quant/trellis_code.h"
 #include "engine/quant/quantized_linear.h"
 
 namespace bcjr {

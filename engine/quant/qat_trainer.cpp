@@ -175,7 +175,7 @@ void QatTrainer::prepare_ptq() {
 // ---- training ------------------------------------------------------------------------------
 
 void QatTrainer::start_phase(int64_t phase) {
-  latents_.clear();
+  std::map<LinearKey, std::unique_ptr<Latent>> latents;
   std::vector<torch::Tensor> params;
   for (int64_t layer : phases()[phase])
     for (const auto& name : model::llama_linear_names()) {
@@ -188,8 +188,12 @@ void QatTrainer::start_phase(int64_t phase) {
       l->init_rot = normalised_tiles(l->q->rht(), l->q->scale, l->w.detach());
       l->prev_rot = l->init_rot;
       params.push_back(l->w);
-      latents_[key] = std::move(l);
+      latents[key] = std::move(l);
     }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    latents_ = std::move(latents);
+  }
   torch::optim::AdamWOptions opt(config_.lr);
   opt.betas(std::make_tuple(config_.beta1, config_.beta2)).weight_decay(config_.weight_decay);
   optimizer_ = std::make_unique<torch::optim::AdamW>(params, opt);
@@ -295,17 +299,27 @@ void QatTrainer::train_step() {
 }
 
 void QatTrainer::finish_phase() {
+  // Harden outside the lock (a Viterbi per linear), publish under it, log after it.
+  std::map<LinearKey, QuantizedLinear> done;
+  std::vector<std::string> lines;
   for (auto& kv : latents_) {
     QuantizedLinear q = *kv.second->q;
     q.states = harden(q, code_, kv.second->w.detach(), &q.method);
-    hardened_[kv.first] = q;
-    hardened_weights_[kv.first] = dequantize(q, code_);
     auto f = count_flips(q.states, kv.second->q->states);
-    log("hardened " + linear_label(kv.first) + ": " + std::to_string(f.steps) + " of " +
-        std::to_string(q.states.numel()) + " trellis steps differ from PTQ, in " + std::to_string(f.tiles) + " of " +
-        std::to_string(q.tiles()) + " tiles (" + q.method + ")");
+    lines.push_back("hardened " + linear_label(kv.first) + ": " + std::to_string(f.steps) + " of " +
+                    std::to_string(q.states.numel()) + " trellis steps differ from PTQ, in " + std::to_string(f.tiles) +
+                    " of " + std::to_string(q.tiles()) + " tiles (" + q.method + ")");
+    done[kv.first] = q;
   }
-  latents_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& kv : done) {
+      hardened_weights_[kv.first] = dequantize(kv.second, code_);
+      hardened_[kv.first] = kv.second;
+    }
+    latents_.clear();
+  }
+  for (const auto& line : lines) log(line);
   optimizer_.reset();
   ++phase_;
   phase_step_ = 0;
@@ -352,8 +366,11 @@ bool QatTrainer::load_checkpoint() {
   torch::serialize::InputArchive hardened;
   a.read("hardened", hardened);
   hardened_ = read_quantized_linears(hardened, nullptr, path);
-  hardened_weights_.clear();
-  for (const auto& kv : hardened_) hardened_weights_[kv.first] = dequantize(kv.second, code_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hardened_weights_.clear();
+    for (const auto& kv : hardened_) hardened_weights_[kv.first] = dequantize(kv.second, code_);
+  }
   phase_ = meta.at("phase").get<int64_t>();
   phase_step_ = meta.at("phase_step").get<int64_t>();
   global_step_ = meta.at("global_step").get<int64_t>();
@@ -364,6 +381,7 @@ bool QatTrainer::load_checkpoint() {
   if (phase_step_ > 0) {
     start_phase(phase_);
     torch::NoGradGuard ng;
+    std::lock_guard<std::mutex> lock(mutex_);
     for (auto& kv : latents_) {
       torch::Tensor w;
       BCJR_CHECK(a.try_read(latent_key(kv.first), w), path, ": no W_latent for ", linear_label(kv.first));
@@ -457,6 +475,7 @@ void QatTrainer::write_snapshots() {
 void QatTrainer::run() {
   prepare_ptq();
   const bool resumed = load_checkpoint();
+  ready_ = true;
   if (resumed && std::filesystem::exists(run_.file("results.json"))) {
     auto j = nlohmann::json::parse(read_file(run_.file("results.json")));
     for (const auto& p : j.value("perplexity", nlohmann::json::array()))
@@ -493,6 +512,12 @@ void QatTrainer::run() {
       finish_phase();
       write_checkpoint();
     }
+  } catch (const Cancelled&) {
+    uninstall();
+    // Keep every finished step: the next --resume starts right after it.
+    if (!latents_.empty() && phase_step_ > 0) write_checkpoint();
+    log("cancelled after step " + std::to_string(global_step_));
+    throw;
   } catch (...) {
     uninstall();
     throw;
@@ -511,6 +536,7 @@ void QatTrainer::run() {
 
 trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
                                                   TileQuery* query) const {
+  BCJR_CHECK(ready_, "posterior: the run has not finished its PTQ initialisation yet");
   LinearKey key{layer, linear};
   auto it = ptq_.find(key);
   BCJR_CHECK(it != ptq_.end(), "posterior: ", linear_label(key), " is not a quantised linear of this run");

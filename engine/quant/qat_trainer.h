@@ -20,7 +20,7 @@
 #include "engine/quant/ptq_model.h"
 #include "engine/quant/qat_config.h"
 #include "engine/quant/qat_metrics.h"
-#include "engine/quant/quant_params.h"
+#include "engine/quant/trellis_code.h"
 #include "engine/quant/run_folder.h"
 
 namespace bcjr {
@@ -117,7 +117,10 @@ class QatTrainer {
   RunFolder run_;
   QatHooks hooks_;
   TrellisCode code_;
-  mutable std::mutex mutex_;  // guards schedule_ and the latents' values for tile_posterior
+  // Guards schedule_, latents_ (the map and the values of W_latent) and hardened_weights_ against
+  // tile_posterior on another thread; ptq_ is written only before ready_ is set.
+  mutable std::mutex mutex_;
+  std::atomic<bool> ready_{false};
   TemperatureSchedule schedule_;
   std::map<LinearKey, PtqLinearResult> ptq_;
   std::map<LinearKey, QuantizedLinear> hardened_;

@@ -45,15 +45,4 @@ QuantParams QuantParams::from_json(const nlohmann::json& j, const std::string& s
   return p;
 }
 
-TrellisCode TrellisCode::make(const QuantParams& p) {
-  p.validate();
-  TrellisCode c;
-  c.params = p;
-  c.spec = p.spec();
-  c.codebook = std::make_shared<const trellis::Codebook>(trellis::make_codebook(p.code, p.L, p.V, p.codebook_seed));
-  c.boundary = trellis::parse_boundary(p.boundary);
-  c.target_rms = p.rms_factor * double(c.codebook->rms());
-  return c;
-}
-
 }  // namespace bcjr::quant

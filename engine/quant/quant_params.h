@@ -1,15 +1,13 @@
 // The trellis code a run quantises with (L, k, V, code, codebook seed, boundary) and the weight
-// scaling (target RMS = rms_factor x the codebook's RMS, QTIP's 0.9), as one value that goes into
-// run.json and the packed export's quantization_config, and the live objects built from it.
+// scaling (target RMS = rms_factor x the codebook's RMS, QTIP's 0.9), as one torch-free value that
+// goes into run.json and the packed export's quantization_config (trellis_code.h makes it live).
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
-#include "engine/trellis/codebook.h"
 #include "engine/trellis/trellis_spec.h"
 
 namespace bcjr::quant {
@@ -26,17 +24,6 @@ struct QuantParams {
   void validate() const;
   nlohmann::json to_json() const;
   static QuantParams from_json(const nlohmann::json& j, const std::string& source);
-};
-
-// The parameters made live: the spec, the codebook (built once, shared), the boundary.
-struct TrellisCode {
-  QuantParams params;
-  trellis::TrellisSpec spec;
-  std::shared_ptr<const trellis::Codebook> codebook;
-  trellis::Boundary boundary = trellis::Boundary::TailBiting;
-  double target_rms = 0;  // rms_factor * codebook RMS: the RMS of the normalised weights
-
-  static TrellisCode make(const QuantParams& p);
 };
 
 }  // namespace bcjr::quant

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/quant/quant_params.h"
+#include "engine/quant/trellis_code.h"
 #include "engine/quant/rht.h"
 
 namespace bcjr::quant {

@@ -5,7 +5,7 @@
 
 #include <torch/types.h>
 
-#include "engine/quant/quant_params.h"
+#include "engine/quant/trellis_code.h"
 #include "engine/quant/quantized_linear.h"
 
 namespace bcjr::quant {
