@@ -1,0 +1,67 @@
+#include "tests/model/tokenizer_cases.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace bcjr::test {
+
+bool make_reference(const std::string& family, const TempDir& dir) {
+  const std::string cmd = python() + " " + source_dir() + "/tests/model/tokenizer_reference.py " + family + " '" +
+                          default_model_path() + "' '" + default_text_path() + "' '" + dir.path() + "'";
+  const CommandResult r = run_command(cmd);
+  if (r.exit_code != 0) ADD_FAILURE() << "reference script failed (" << r.exit_code << "): " << cmd << "\n" << r.out;
+  return r.exit_code == 0;
+}
+
+std::vector<TokenizerCase> read_cases(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto j = nlohmann::json::parse(ss.str());
+  std::vector<TokenizerCase> out;
+  for (const auto& c : j.at("cases"))
+    out.push_back({c.at("text").get<std::string>(), c.at("ids").get<std::vector<int32_t>>(),
+                   c.at("ids_bos").get<std::vector<int32_t>>(), c.at("decoded").get<std::string>()});
+  return out;
+}
+
+namespace {
+
+std::string describe(const std::string& text) {
+  return "text (" + std::to_string(text.size()) + " bytes): \"" + (text.size() > 80 ? text.substr(0, 80) + "..." : text) + "\"";
+}
+
+// Where two id lists first differ, for a readable failure on a 300k-token text.
+std::string first_difference(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  std::ostringstream os;
+  os << "lengths " << a.size() << " vs " << b.size() << ", first difference at " << i << ":";
+  for (size_t k = i; k < i + 8; ++k)
+    os << " (" << (k < a.size() ? std::to_string(a[k]) : "-") << " vs " << (k < b.size() ? std::to_string(b[k]) : "-") << ")";
+  return os.str();
+}
+
+}  // namespace
+
+void expect_matches_reference(const model::Tokenizer& tok, const std::vector<TokenizerCase>& cases, bool lossless) {
+  ASSERT_GE(cases.size(), 30u);
+  size_t total = 0;
+  for (const TokenizerCase& c : cases) {
+    const auto ids = tok.encode(c.text, false);
+    total += ids.size();
+    EXPECT_TRUE(ids == c.ids) << describe(c.text) << "\n" << first_difference(ids, c.ids);
+    const auto ids_bos = tok.encode(c.text, tok.adds_bos());
+    EXPECT_TRUE(ids_bos == c.ids_bos) << "with BOS, " << describe(c.text) << "\n" << first_difference(ids_bos, c.ids_bos);
+    EXPECT_EQ(tok.decode(c.ids), c.decoded) << describe(c.text);
+    if (lossless) {
+      EXPECT_EQ(tok.decode(ids), c.text) << describe(c.text);
+    }
+  }
+  EXPECT_GT(total, 200000u);  // the whole book is among the cases
+}
+
+}  // namespace bcjr::test
