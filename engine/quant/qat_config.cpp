@@ -16,7 +16,7 @@ void QatConfig::validate() const {
              multi_layer, "' (expected independent, greedy or joint)");
   BCJR_CHECK(ptq_mode == "rht" || ptq_mode == "ldlq", "QAT: --ptq '", ptq_mode, "' (expected rht or ldlq)");
   quant.validate();
-  BCJR_CHECK(steps >= 1, "QAT: --steps ", steps, " must be >= 1");
+  BCJR_CHECK(steps >= 0, "QAT: --steps ", steps, " must be >= 0 (0: PTQ only)");
   BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr);
   BCJR_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "QAT: AdamW betas (", beta1, ", ", beta2, ")");
   BCJR_CHECK(weight_decay >= 0, "QAT: --weight-decay ", weight_decay);

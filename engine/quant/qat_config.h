@@ -23,7 +23,7 @@ struct QatConfig {
   std::string ptq_mode = "rht";       // rht | ldlq
   QuantParams quant;
   TemperatureSchedule schedule = TemperatureSchedule::preset("skip-high-T");
-  int64_t steps = 10;
+  int64_t steps = 10;                 // 0: PTQ only (what `bcjr ptq` runs)
   double lr = 2e-4, beta1 = 0.9, beta2 = 0.999, weight_decay = 0.01, clip = 1.0;
   int64_t window = 1024;              // calibration window (tokens), batch 1
   uint64_t seed = 0;

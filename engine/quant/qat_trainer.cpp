@@ -177,7 +177,8 @@ void QatTrainer::prepare_ptq() {
 void QatTrainer::start_phase(int64_t phase) {
   std::map<LinearKey, std::unique_ptr<Latent>> latents;
   std::vector<torch::Tensor> params;
-  for (int64_t layer : phases()[phase])
+  const std::vector<int64_t> layers = phases()[size_t(phase)];  // a copy: phases() is a temporary
+  for (int64_t layer : layers)
     for (const auto& name : model::llama_linear_names()) {
       LinearKey key{layer, name};
       auto l = std::make_unique<Latent>();
@@ -446,6 +447,7 @@ void QatTrainer::write_results() {
                         {"method", kv.second.q.method}, {"seconds", kv.second.seconds}});
   j["qat"] = nlohmann::json::array();
   for (const auto& kv : hardened_) {
+    if (config_.steps == 0) break;  // PTQ only: nothing was trained
     auto f = count_flips(kv.second.states, ptq_.at(kv.first).q.states);
     auto w = model_->linear(kv.first.first, kv.first.second)->weight.detach();
     const double mse = (hardened_weights_.at(kv.first) - w).pow(2).mean().item<double>();
@@ -500,6 +502,14 @@ void QatTrainer::run() {
     write_results();
   }
   const auto ph = phases();
+  if (config_.steps == 0) {  // PTQ only: the PTQ paths are the result
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& kv : ptq_) {
+      hardened_[kv.first] = kv.second.q;
+      hardened_weights_[kv.first] = kv.second.reconstruction;
+    }
+    phase_ = int64_t(ph.size());
+  }
   try {
     ProgressStage stage(hooks_.progress, "BCJR-QAT steps", config_.total_steps());
     stage.set_done(global_step_);
@@ -522,7 +532,7 @@ void QatTrainer::run() {
     uninstall();
     throw;
   }
-  if (eval) {
+  if (eval && config_.steps > 0) {
     install_constants(hardened_weights_);
     perplexity("QAT");
     uninstall();

@@ -253,7 +253,7 @@ TEST(QatSession, PauseCancelScheduleAndPosterior) {
   auto model = bcjr::test::write_tiny_llama(dir.file("model"), 7);
   auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 100, 64, 8);
   auto c = bcjr::test::tiny_qat_run(model, tokens);
-  c.steps = 4;
+  c.steps = 30;  // far more than run before the cancel below arrives
   c.eval_before_after = false;
   auto s = QatSession::create(c, dir.file("run"));
   EXPECT_THROW(s->tile_posterior(0, "q_proj", 0, 0.1), bcjr::Error);

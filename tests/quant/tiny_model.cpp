@@ -9,6 +9,7 @@
 #include "engine/core/npy_tensor.h"
 #include "engine/model/llama_random.h"
 #include "engine/model/safetensors.h"
+#include "engine/quant/export_hf.h"
 
 namespace bcjr::test {
 
@@ -33,23 +34,8 @@ model::LlamaConfig tiny_qat_config() {
 std::string write_tiny_llama(const std::string& dir, uint64_t seed) {
   std::filesystem::create_directories(dir);
   auto c = tiny_qat_config();
-  nlohmann::json j = {{"architectures", {"LlamaForCausalLM"}},
-                      {"model_type", "llama"},
-                      {"vocab_size", c.vocab_size},
-                      {"hidden_size", c.hidden_size},
-                      {"intermediate_size", c.intermediate_size},
-                      {"num_hidden_layers", c.num_hidden_layers},
-                      {"num_attention_heads", c.num_attention_heads},
-                      {"num_key_value_heads", c.num_key_value_heads},
-                      {"head_dim", c.head_dim},
-                      {"rms_norm_eps", c.rms_norm_eps},
-                      {"rope_theta", c.rope_theta},
-                      {"max_position_embeddings", c.max_position_embeddings},
-                      {"tie_word_embeddings", false},
-                      {"bos_token_id", 1},
-                      {"eos_token_id", 2},
-                      {"torch_dtype", "float32"}};
-  write_file_atomic(dir + "/config.json", j.dump(2));
+  // Written by the HF export's config writer, so the loader's parser checks it on every run.
+  write_file_atomic(dir + "/config.json", quant::hf_config_json(c).dump(2));
   // Larger weights than llama_random_tensors' default so that the random model is far from
   // uniform and quantisation moves its logits measurably.
   auto tensors = model::llama_random_tensors(c, seed, 0.2);
