@@ -511,7 +511,8 @@ void QatTrainer::run() {
     phase_ = int64_t(ph.size());
   }
   try {
-    ProgressStage stage(hooks_.progress, "BCJR-QAT steps", config_.total_steps());
+    // PTQ-only runs have no steps to show.
+    ProgressStage stage(config_.steps > 0 ? hooks_.progress : nullptr, "BCJR-QAT steps", config_.total_steps());
     stage.set_done(global_step_);
     for (; phase_ < int64_t(ph.size());) {
       if (phase_step_ == 0 && latents_.empty()) start_phase(phase_);
