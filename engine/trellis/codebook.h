@@ -3,11 +3,13 @@
 // .npy file. A Codebook records where it came from so that every result can name it.
 #pragma once
 
-#include <ATen/Tensor.h>
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+namespace at {
+class Tensor;  // table_tensor() only; keeps ATen out of the hot-loop files that include this
+}
 
 namespace bcjr::trellis {
 

@@ -2,7 +2,10 @@
 // expf/logf are scalar calls without -ffast-math). Cephes' minimax polynomials, about 1-2 ulp.
 // exp_fast returns exactly 0 below -87 (messages are max-normalised, so that is "impossible"),
 // log_fast returns kLogZero for 0, a finite stand-in for -inf that keeps 0 * (-inf) out of sums.
+// GCC vectorises loops with float compares (these, max, argmin) only with -fno-trapping-math,
+// which engine/CMakeLists.txt sets for tile_solvers.cpp (outside the shared torch PCH).
 #pragma once
+
 
 #include <cstdint>
 #include <cstring>
@@ -12,9 +15,9 @@ namespace bcjr::trellis {
 constexpr float kLogZero = -1e30f;
 
 inline float exp_fast(float x) {
-  const bool underflow = x < -87.0f;
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  // n = round(x / ln 2) with the 1.5 * 2^23 trick (no rounding instruction needed).
+  const int32_t keep = -int32_t(x >= -87.0f);  // all ones unless the result underflows
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
   const float shifted = x * 1.44269504088896341f + 12582912.0f;
   int32_t n;
   std::memcpy(&n, &shifted, 4);
@@ -33,21 +36,26 @@ inline float exp_fast(float x) {
   const int32_t bits = (n + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, 4);
-  return underflow ? 0.0f : p * scale;
+  const float y = p * scale;
+  int32_t yb;
+  std::memcpy(&yb, &y, 4);
+  yb &= keep;
+  float out;
+  std::memcpy(&out, &yb, 4);
+  return out;
 }
-
 // x >= 0, normal or zero.
 inline float log_fast(float x) {
   int32_t bits;
   std::memcpy(&bits, &x, 4);
   int32_t e = ((bits >> 23) & 0xFF) - 127;
   int32_t mbits = (bits & 0x007FFFFF) | 0x3F800000;
+  // m in [1, 2); fold to [sqrt(1/2), sqrt(2)) by moving the top mantissa bit into the exponent.
+  const int32_t big = -int32_t(mbits > 0x3FB504F3);
+  mbits -= big & 0x00800000;
+  e -= big;
   float m;
   std::memcpy(&m, &mbits, 4);
-  // m in [1, 2); fold to [sqrt(1/2), sqrt(2)).
-  const bool big = m > 1.41421356f;
-  m = big ? m * 0.5f : m;
-  e = big ? e + 1 : e;
   const float f = m - 1.0f;
   const float z = f * f;
   float y = 7.0376836292e-2f;
@@ -67,5 +75,4 @@ inline float log_fast(float x) {
   out = out + 0.693359375f * ef;
   return x > 0.0f ? out : kLogZero;
 }
-
 }  // namespace bcjr::trellis

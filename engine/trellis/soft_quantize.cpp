@@ -30,7 +30,6 @@ class SoftQuantizeFunction : public torch::autograd::Function<SoftQuantizeFuncti
     // The backward conditions on the same overlap as the forward (fixed-overlap tail-biting).
     ctx->saved_data["has_overlap"] = r.overlap.defined();
     if (r.overlap.defined()) ctx->saved_data["overlap"] = r.overlap;
-    // A capsule: IValue's intrusive_ptr<CustomClassHolder> constructor needs a registered class.
     ctx->saved_data["codebook"] = c10::IValue::make_capsule(c10::make_intrusive<CodebookHolder>(std::move(cb)));
     return r.codeword;
   }

@@ -1,9 +1,18 @@
 #include "engine/trellis/tile_solvers.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "engine/trellis/fast_math.h"
+
+// The sweeps are a few long elementwise loops: on x86-64 Linux, also build them for AVX2 and pick
+// at load time (GCC function multi-versioning); elsewhere the baseline build is used.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define BCJR_HOT_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define BCJR_HOT_LOOPS
+#endif
 
 namespace bcjr::trellis {
 namespace {
@@ -97,7 +106,7 @@ ViterbiTileSolver::ViterbiTileSolver(const TrellisSpec& spec, const CodeColumns&
   choice_.resize(size_t(spec.steps()) * spec.overlaps());
 }
 
-double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
+BCJR_HOT_LOOPS double ViterbiTileSolver::solve(const float* w, int overlap, int32_t* states) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V, kv = spec_.kv();
   float* __restrict cost = cost_.data();
@@ -175,7 +184,7 @@ void BcjrTileSolver::solve(const float* w, int overlap, SoftTileOutput& out) {
   backward(w, out.grad_in, overlap, out);
 }
 
-void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
+BCJR_HOT_LOOPS void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double& log_z) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -253,7 +262,7 @@ void BcjrTileSolver::forward(const float* w, const float* g, int overlap, double
   log_z = offset + mx + std::log(sum);
 }
 
-void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
+BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftTileOutput& out) {
   const int64_t S = spec_.states(), G = spec_.overlaps();
   const int B = spec_.symbols(), N = spec_.steps(), V = spec_.V;
   const bool vjp = g != nullptr;
@@ -374,6 +383,23 @@ void BcjrTileSolver::backward(const float* w, const float* g, int overlap, SoftT
       centre(btan, G);
     }
   }
+}
+
+BCJR_HOT_LOOPS double exp_fast_throughput(double seconds) {
+  std::vector<float> x(1 << 16), y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -20.0f * float(i) / float(x.size());
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  int64_t count = 0;
+  volatile float sink = 0;
+  double elapsed = 0;
+  do {
+    exp_shifted(x.data(), 0.0f, y.data(), int64_t(x.size()));
+    sink = sink + y[count % y.size()];
+    count += int64_t(x.size());
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return double(count) / elapsed;
 }
 
 }  // namespace bcjr::trellis

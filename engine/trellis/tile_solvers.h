@@ -69,4 +69,8 @@ class BcjrTileSolver {
   std::vector<float> a_, at_, p_, beta_, r_, q_, A_, bvec_, btan_, gsum_, gtan_, gfac_;
 };
 
+// exp_fast evaluations per second on one thread, over a 64K-element array as the sweeps do it
+// (compiled with the hot loops' flags): the floor the benchmark compares against.
+double exp_fast_throughput(double seconds);
+
 }  // namespace bcjr::trellis

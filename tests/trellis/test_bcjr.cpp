@@ -17,9 +17,10 @@ void expect_matches(const BcjrResult& r, int64_t i, const TrellisSpec& spec, con
       << "codeword, tile " << i;
   EXPECT_NEAR(r.log_z[i].item<double>(), e.log_z, 1e-5 * (1 + std::abs(e.log_z))) << "log Z, tile " << i;
   EXPECT_LT(max_abs_diff(r.symbol_marginals.data_ptr<float>() + i * NB, e.marginals), 2e-5) << "marginals, tile " << i;
-  if (grad)
+  if (grad) {
     EXPECT_LT(max_abs_diff(r.grad_w.data_ptr<float>() + i * n, e.grad), 1e-4 * (1 + max_abs(e.grad)))
         << "VJP, tile " << i;
+  }
 }
 
 }  // namespace
