@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <queue>
 
 #include "engine/core/error.h"
@@ -11,8 +12,10 @@ namespace bcjr::model {
 
 BpeModel::BpeModel(const std::vector<std::string>& tokens,
                    const std::vector<std::pair<std::string, std::string>>& merges, const BpeOptions& options,
-                   const std::string& source)
+                   const std::string& source, const std::vector<int32_t>& ranks)
     : options_(options) {
+  BCJR_CHECK(ranks.empty() || ranks.size() == merges.size(), source, ": ", ranks.size(), " ranks for ",
+             merges.size(), " merges");
   vocab_.reserve(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i)
     if (!tokens[i].empty()) vocab_.emplace(tokens[i], static_cast<int32_t>(i));  // first id wins
@@ -31,7 +34,7 @@ BpeModel::BpeModel(const std::vector<std::string>& tokens,
     BCJR_CHECK(im >= 0, source, ": merge ", r, " ('", a, "' '", b, "') gives '", a + b,
                "', which is not in the vocabulary");
     // A repeated pair keeps its last rank, as tokenizers' map construction does.
-    merges_[pair_key(ia, ib)] = {static_cast<int32_t>(r), im};
+    merges_[pair_key(ia, ib)] = {ranks.empty() ? static_cast<int32_t>(r) : ranks[r], im};
   }
 }
 
@@ -168,6 +171,28 @@ std::vector<int32_t> BpeModel::encode_reference(std::string_view piece) const {
     ids[best_pos] = best_id;
     ids.erase(ids.begin() + best_pos + 1);
   }
+}
+
+ScoredMerges merges_from_scores(const std::vector<std::string>& tokens, const std::vector<float>& scores) {
+  std::unordered_map<std::string, int32_t> vocab;
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (!tokens[i].empty()) vocab.emplace(tokens[i], static_cast<int32_t>(i));
+  std::map<float, int32_t, std::greater<float>> rank_of_score;
+  for (size_t i = 0; i < tokens.size() && i < scores.size(); ++i) rank_of_score.emplace(scores[i], 0);
+  int32_t r = 0;
+  for (auto& kv : rank_of_score) kv.second = r++;
+  ScoredMerges out;
+  for (size_t i = 0; i < tokens.size() && i < scores.size(); ++i) {
+    const std::string& t = tokens[i];
+    for (size_t k = utf8_length(static_cast<unsigned char>(t.empty() ? 0 : t[0])); k < t.size();
+         k += utf8_length(static_cast<unsigned char>(t[k]))) {
+      if (vocab.count(t.substr(0, k)) && vocab.count(t.substr(k))) {
+        out.merges.emplace_back(t.substr(0, k), t.substr(k));
+        out.ranks.push_back(rank_of_score.at(scores[i]));
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace bcjr::model

@@ -22,10 +22,11 @@ struct BpeOptions {
 
 class BpeModel {
  public:
-  // `tokens`: id -> text (empty entries are unused ids); `merges` in rank order. Every merge's
-  // parts and result must be tokens; errors name `source`.
+  // `tokens`: id -> text (empty entries are unused ids); `merges` in rank order, or with their
+  // ranks in `ranks` (equal ranks: leftmost pair first). Every merge's parts and result must be
+  // tokens; errors name `source`.
   BpeModel(const std::vector<std::string>& tokens, const std::vector<std::pair<std::string, std::string>>& merges,
-           const BpeOptions& options, const std::string& source);
+           const BpeOptions& options, const std::string& source, const std::vector<int32_t>& ranks = {});
 
   // Appends the ids of `piece` to `out`. Thread-safe; recent short pieces are cached.
   void encode(std::string_view piece, std::vector<int32_t>& out) const;
@@ -53,5 +54,14 @@ class BpeModel {
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, std::vector<int32_t>> cache_;
 };
+
+// SentencePiece's BPE (GGUF "llama" vocabularies carry scores, not merges) joins the adjacent
+// pair whose concatenation is the highest-scoring token. As merges: every split of every token
+// into two tokens, ranked by the whole token's score (equal scores share a rank).
+struct ScoredMerges {
+  std::vector<std::pair<std::string, std::string>> merges;
+  std::vector<int32_t> ranks;
+};
+ScoredMerges merges_from_scores(const std::vector<std::string>& tokens, const std::vector<float>& scores);
 
 }  // namespace bcjr::model

@@ -58,35 +58,84 @@ class Cursor {
 
 uint64_t min_value_size(GgufValueType t) {
   switch (t) {
-    case GgufValueType::UINT8: case GgufValueType::INT8: case GgufValueType::BOOL: return 1;
-    case GgufValueType::UINT16: case GgufValueType::INT16: return 2;
-    case GgufValueType::UINT32: case GgufValueType::INT32: case GgufValueType::FLOAT32: return 4;
-    case GgufValueType::UINT64: case GgufValueType::INT64: case GgufValueType::FLOAT64: return 8;
-    case GgufValueType::STRING: return 8;
-    case GgufValueType::ARRAY: return 12;
+    case GgufValueType::UINT8:
+    case GgufValueType::INT8:
+    case GgufValueType::BOOL:
+      return 1;
+    case GgufValueType::UINT16:
+    case GgufValueType::INT16:
+      return 2;
+    case GgufValueType::UINT32:
+    case GgufValueType::INT32:
+    case GgufValueType::FLOAT32:
+      return 4;
+    case GgufValueType::UINT64:
+    case GgufValueType::INT64:
+    case GgufValueType::FLOAT64:
+      return 8;
+    case GgufValueType::STRING:
+      return 8;
+    case GgufValueType::ARRAY:
+      return 12;
   }
   return 0;
 }
 
-bool valid_value_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufValueType::FLOAT64); }
+bool valid_value_type(uint32_t t) {
+  return t <= static_cast<uint32_t>(GgufValueType::FLOAT64);
+}
 
 // Reads one scalar of type t into v (v.type already set).
 void read_scalar(Cursor& c, GgufValueType t, GgufValue& v, const std::string& what) {
   const char* w = what.c_str();
   switch (t) {
-    case GgufValueType::UINT8: v.u = c.read<uint8_t>(w); v.i = static_cast<int64_t>(v.u); break;
-    case GgufValueType::INT8: v.i = c.read<int8_t>(w); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufValueType::UINT16: v.u = c.read<uint16_t>(w); v.i = static_cast<int64_t>(v.u); break;
-    case GgufValueType::INT16: v.i = c.read<int16_t>(w); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufValueType::UINT32: v.u = c.read<uint32_t>(w); v.i = static_cast<int64_t>(v.u); break;
-    case GgufValueType::INT32: v.i = c.read<int32_t>(w); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufValueType::UINT64: v.u = c.read<uint64_t>(w); v.i = static_cast<int64_t>(v.u); break;
-    case GgufValueType::INT64: v.i = c.read<int64_t>(w); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufValueType::BOOL: v.u = c.read<uint8_t>(w) != 0; v.i = static_cast<int64_t>(v.u); break;
-    case GgufValueType::FLOAT32: v.f = c.read<float>(w); break;
-    case GgufValueType::FLOAT64: v.f = c.read<double>(w); break;
-    case GgufValueType::STRING: v.s = c.string(what); break;
-    case GgufValueType::ARRAY: break;  // handled by read_value
+    case GgufValueType::UINT8:
+      v.u = c.read<uint8_t>(w);
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufValueType::INT8:
+      v.i = c.read<int8_t>(w);
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufValueType::UINT16:
+      v.u = c.read<uint16_t>(w);
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufValueType::INT16:
+      v.i = c.read<int16_t>(w);
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufValueType::UINT32:
+      v.u = c.read<uint32_t>(w);
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufValueType::INT32:
+      v.i = c.read<int32_t>(w);
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufValueType::UINT64:
+      v.u = c.read<uint64_t>(w);
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufValueType::INT64:
+      v.i = c.read<int64_t>(w);
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufValueType::BOOL:
+      v.u = c.read<uint8_t>(w) != 0;
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufValueType::FLOAT32:
+      v.f = c.read<float>(w);
+      break;
+    case GgufValueType::FLOAT64:
+      v.f = c.read<double>(w);
+      break;
+    case GgufValueType::STRING:
+      v.s = c.string(what);
+      break;
+    case GgufValueType::ARRAY:
+      break;  // handled by read_value
   }
 }
 
@@ -112,9 +161,12 @@ GgufValue read_value(Cursor& c, GgufValueType t, const std::string& what, const 
     GgufValue e;
     e.type = v.element_type;
     read_scalar(c, v.element_type, e, what);
-    if (e.type == GgufValueType::STRING) v.strings.push_back(std::move(e.s));
-    else if (e.is_float()) v.reals.push_back(e.f);
-    else v.ints.push_back(e.i);
+    if (e.type == GgufValueType::STRING)
+      v.strings.push_back(std::move(e.s));
+    else if (e.is_float())
+      v.reals.push_back(e.f);
+    else
+      v.ints.push_back(e.i);
   }
   return v;
 }
@@ -122,8 +174,8 @@ GgufValue read_value(Cursor& c, GgufValueType t, const std::string& what, const 
 }  // namespace
 
 const char* gguf_value_type_name(GgufValueType t) {
-  static const char* names[] = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32",
-                                "bool",  "string", "array", "uint64", "int64", "float64"};
+  static const char* names[] = {"uint8", "int8",   "uint16", "int16",  "uint32", "int32",  "float32",
+                                "bool",  "string", "array",  "uint64", "int64",  "float64"};
   const auto i = static_cast<uint32_t>(t);
   return i < 13 ? names[i] : "unknown";
 }
@@ -132,9 +184,13 @@ bool GgufValue::is_integer() const {
   return type != GgufValueType::FLOAT32 && type != GgufValueType::FLOAT64 && type != GgufValueType::STRING &&
          type != GgufValueType::ARRAY;
 }
-bool GgufValue::is_float() const { return type == GgufValueType::FLOAT32 || type == GgufValueType::FLOAT64; }
+bool GgufValue::is_float() const {
+  return type == GgufValueType::FLOAT32 || type == GgufValueType::FLOAT64;
+}
 
-std::vector<int64_t> GgufTensorInfo::shape() const { return std::vector<int64_t>(ne.rbegin(), ne.rend()); }
+std::vector<int64_t> GgufTensorInfo::shape() const {
+  return std::vector<int64_t>(ne.rbegin(), ne.rend());
+}
 
 int64_t GgufTensorInfo::numel() const {
   int64_t n = 1;
@@ -157,7 +213,8 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
     const uint32_t t = c.read<uint32_t>(("type of metadata '" + key + "'").c_str());
     BCJR_CHECK(valid_value_type(t), path, ": GGUF metadata '", key, "' has unknown value type ", t);
     GgufValue v = read_value(c, static_cast<GgufValueType>(t), "metadata '" + key + "'", path, 0);
-    BCJR_CHECK(metadata_index_.emplace(key, metadata_.size()).second, path, ": duplicate GGUF metadata key '", key, "'");
+    BCJR_CHECK(metadata_index_.emplace(key, metadata_.size()).second, path, ": duplicate GGUF metadata key '", key,
+               "'");
     metadata_.emplace_back(std::move(key), std::move(v));
   }
 
@@ -186,8 +243,8 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
     const GgmlTypeTraits tr = ggml_type_traits(type);
     BCJR_CHECK(tr.name != nullptr, ctx, ": unknown or unsupported ggml type ", type);
     t.type = static_cast<GgmlType>(type);
-    BCJR_CHECK(t.ne[0] % tr.block_size == 0, ctx, ": first dimension ", t.ne[0], " is not a multiple of the ",
-               tr.name, " block size ", tr.block_size);
+    BCJR_CHECK(t.ne[0] % tr.block_size == 0, ctx, ": first dimension ", t.ne[0], " is not a multiple of the ", tr.name,
+               " block size ", tr.block_size);
     t.nbytes = numel / tr.block_size * tr.type_size;
     t.offset = c.read<uint64_t>("tensor offset");
     BCJR_CHECK(t.offset % alignment_ == 0, ctx, ": data offset ", t.offset, " is not a multiple of the alignment ",
@@ -217,7 +274,9 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
   }
 }
 
-const std::string& GgufFile::path() const { return file_->path(); }
+const std::string& GgufFile::path() const {
+  return file_->path();
+}
 
 const GgufValue* GgufFile::find(const std::string& key) const {
   auto it = metadata_index_.find(key);

@@ -40,8 +40,19 @@ namespace bcjr::model {
 class MappedFile;
 
 enum class GgufValueType : uint32_t {
-  UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
-  STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
+  UINT8 = 0,
+  INT8 = 1,
+  UINT16 = 2,
+  INT16 = 3,
+  UINT32 = 4,
+  INT32 = 5,
+  FLOAT32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  UINT64 = 10,
+  INT64 = 11,
+  FLOAT64 = 12,
 };
 const char* gguf_value_type_name(GgufValueType t);
 
@@ -51,14 +62,14 @@ const char* gguf_value_type_name(GgufValueType t);
 struct GgufValue {
   GgufValueType type = GgufValueType::UINT8;
   GgufValueType element_type = GgufValueType::UINT8;  // arrays only
-  int64_t i = 0;       // integer and bool scalars (UINT64 above INT64_MAX: see `u`)
-  uint64_t u = 0;      // the same value unsigned (UINT64 exact)
-  double f = 0;        // FLOAT32 / FLOAT64 scalars
-  std::string s;       // STRING
-  std::vector<int64_t> ints;          // arrays of integers or bools
-  std::vector<double> reals;          // arrays of floats
-  std::vector<std::string> strings;   // arrays of strings
-  std::vector<GgufValue> items;       // arrays of arrays
+  int64_t i = 0;                                      // integer and bool scalars (UINT64 above INT64_MAX: see `u`)
+  uint64_t u = 0;                                     // the same value unsigned (UINT64 exact)
+  double f = 0;                                       // FLOAT32 / FLOAT64 scalars
+  std::string s;                                      // STRING
+  std::vector<int64_t> ints;                          // arrays of integers or bools
+  std::vector<double> reals;                          // arrays of floats
+  std::vector<std::string> strings;                   // arrays of strings
+  std::vector<GgufValue> items;                       // arrays of arrays
   uint64_t array_size = 0;
 
   bool is_integer() const;  // any integer type or bool
@@ -67,9 +78,9 @@ struct GgufValue {
 
 struct GgufTensorInfo {
   std::string name;
-  std::vector<int64_t> ne;   // GGUF order: ne[0] fastest
+  std::vector<int64_t> ne;  // GGUF order: ne[0] fastest
   GgmlType type = GgmlType::F32;
-  uint64_t offset = 0;       // relative to the data section
+  uint64_t offset = 0;  // relative to the data section
   uint64_t nbytes = 0;
   // torch's (row-major) shape: ne reversed, e.g. a linear weight [out_features, in_features].
   std::vector<int64_t> shape() const;

@@ -1,8 +1,7 @@
 // Decoding of ggml's block-quantised types to fp32, one function per type. Each block layout is
 // given field by field above its decoder; "f16" is an IEEE half, all integers little-endian.
 // The arithmetic follows ggml's reference decoders (float products in the same order), so the
-// results match the `gguf` Python package's dequantize() to the last bit or so.
-#include <c10/util/BFloat16.h>
+// results equal the `gguf` Python package's dequantize() bit for bit (tests/model/test_gguf.cpp).
 #include <c10/util/Half.h>
 
 #include <cstring>
@@ -13,13 +12,13 @@
 namespace bcjr::model {
 namespace {
 
-constexpr int64_t QK = 32;    // elements per block of the *_0 / *_1 types
-constexpr int64_t QK_K = 256; // elements per super-block of the K types
+constexpr int64_t QK = 32;     // elements per block of the *_0 / *_1 types
+constexpr int64_t QK_K = 256;  // elements per super-block of the K types
 
 inline float f16(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
-  return c10::detail::fp16_ieee_to_fp32_value(h);
+  return static_cast<float>(c10::Half(h, c10::Half::from_bits()));
 }
 
 inline float bf16(const uint8_t* p) {
@@ -178,34 +177,60 @@ void dequant_q6_k(const uint8_t* b, float* y) {
   }
 }
 
+// A whole row of plain values: "blocks" of one element.
+void decode_f32(const uint8_t* b, float* y) {
+  std::memcpy(y, b, 4);
+}
+void decode_f16(const uint8_t* b, float* y) {
+  *y = f16(b);
+}
+void decode_bf16(const uint8_t* b, float* y) {
+  *y = bf16(b);
+}
+
 using BlockDecoder = void (*)(const uint8_t*, float*);
+
+struct TypeEntry {
+  GgmlType type;
+  GgmlTypeTraits traits;
+  BlockDecoder decode;  // nullptr: geometry known (so files parse), values not decoded
+};
+
+// Block geometry from ggml; types missing here (the IQ family, ...) are refused by number.
+const TypeEntry kTypes[] = {
+    {GgmlType::F32, {"F32", 1, 4, true}, decode_f32},
+    {GgmlType::F16, {"F16", 1, 2, true}, decode_f16},
+    {GgmlType::BF16, {"BF16", 1, 2, true}, decode_bf16},
+    {GgmlType::Q4_0, {"Q4_0", QK, 18, true}, dequant_q4_0},
+    {GgmlType::Q4_1, {"Q4_1", QK, 20, true}, dequant_q4_1},
+    {GgmlType::Q5_0, {"Q5_0", QK, 22, true}, dequant_q5_0},
+    {GgmlType::Q5_1, {"Q5_1", QK, 24, true}, dequant_q5_1},
+    {GgmlType::Q8_0, {"Q8_0", QK, 34, true}, dequant_q8_0},
+    {GgmlType::Q8_1, {"Q8_1", QK, 36, false}, nullptr},
+    {GgmlType::Q2_K, {"Q2_K", QK_K, 84, false}, nullptr},
+    {GgmlType::Q3_K, {"Q3_K", QK_K, 110, false}, nullptr},
+    {GgmlType::Q4_K, {"Q4_K", QK_K, 144, true}, dequant_q4_k},
+    {GgmlType::Q5_K, {"Q5_K", QK_K, 176, true}, dequant_q5_k},
+    {GgmlType::Q6_K, {"Q6_K", QK_K, 210, true}, dequant_q6_k},
+    {GgmlType::Q8_K, {"Q8_K", QK_K, 292, false}, nullptr},
+    {GgmlType::I8, {"I8", 1, 1, false}, nullptr},
+    {GgmlType::I16, {"I16", 1, 2, false}, nullptr},
+    {GgmlType::I32, {"I32", 1, 4, false}, nullptr},
+    {GgmlType::I64, {"I64", 1, 8, false}, nullptr},
+    {GgmlType::F64, {"F64", 1, 8, false}, nullptr},
+};
+
+const TypeEntry* find_type(uint32_t type) {
+  for (const TypeEntry& e : kTypes)
+    if (static_cast<uint32_t>(e.type) == type) return &e;
+  return nullptr;
+}
 
 }  // namespace
 
 GgmlTypeTraits ggml_type_traits(uint32_t type) {
-  switch (static_cast<GgmlType>(type)) {
-    case GgmlType::F32: return {"F32", 1, 4, true};
-    case GgmlType::F16: return {"F16", 1, 2, true};
-    case GgmlType::BF16: return {"BF16", 1, 2, true};
-    case GgmlType::Q4_0: return {"Q4_0", QK, 18, true};
-    case GgmlType::Q4_1: return {"Q4_1", QK, 20, true};
-    case GgmlType::Q5_0: return {"Q5_0", QK, 22, true};
-    case GgmlType::Q5_1: return {"Q5_1", QK, 24, true};
-    case GgmlType::Q8_0: return {"Q8_0", QK, 34, true};
-    case GgmlType::Q8_1: return {"Q8_1", QK, 36, false};
-    case GgmlType::Q2_K: return {"Q2_K", QK_K, 84, false};
-    case GgmlType::Q3_K: return {"Q3_K", QK_K, 110, false};
-    case GgmlType::Q4_K: return {"Q4_K", QK_K, 144, true};
-    case GgmlType::Q5_K: return {"Q5_K", QK_K, 176, true};
-    case GgmlType::Q6_K: return {"Q6_K", QK_K, 210, true};
-    case GgmlType::Q8_K: return {"Q8_K", QK_K, 292, false};
-    case GgmlType::I8: return {"I8", 1, 1, false};
-    case GgmlType::I16: return {"I16", 1, 2, false};
-    case GgmlType::I32: return {"I32", 1, 4, false};
-    case GgmlType::I64: return {"I64", 1, 8, false};
-    case GgmlType::F64: return {"F64", 1, 8, false};
-  }
-  return {};
+  const TypeEntry* e = find_type(type);
+  return e ? e->traits : GgmlTypeTraits{};
 }
 
 std::string ggml_type_name(GgmlType type) {
@@ -214,34 +239,16 @@ std::string ggml_type_name(GgmlType type) {
 }
 
 void dequantize_row(GgmlType type, const uint8_t* src, float* dst, int64_t n) {
-  const GgmlTypeTraits tr = ggml_type_traits(static_cast<uint32_t>(type));
-  BCJR_CHECK(tr.dequantizable, "dequantisation of ", ggml_type_name(type), " tensors is not supported");
-  BCJR_CHECK(n % tr.block_size == 0, "dequantize_row: ", n, " elements is not a multiple of the ",
-             ggml_type_name(type), " block size ", tr.block_size);
-  switch (type) {
-    case GgmlType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return;
-    case GgmlType::F16:
-      for (int64_t i = 0; i < n; ++i) dst[i] = f16(src + 2 * i);
-      return;
-    case GgmlType::BF16:
-      for (int64_t i = 0; i < n; ++i) dst[i] = bf16(src + 2 * i);
-      return;
-    default: break;
+  const TypeEntry* e = find_type(static_cast<uint32_t>(type));
+  BCJR_CHECK(e && e->decode, "dequantisation of ", ggml_type_name(type), " tensors is not supported");
+  const GgmlTypeTraits& tr = e->traits;
+  BCJR_CHECK(n % tr.block_size == 0, "dequantize_row: ", n, " elements is not a multiple of the ", tr.name,
+             " block size ", tr.block_size);
+  if (type == GgmlType::F32) {  // the common case of norms: one copy
+    std::memcpy(dst, src, static_cast<size_t>(n) * 4);
+    return;
   }
-  BlockDecoder decode = nullptr;
-  switch (type) {
-    case GgmlType::Q4_0: decode = dequant_q4_0; break;
-    case GgmlType::Q4_1: decode = dequant_q4_1; break;
-    case GgmlType::Q5_0: decode = dequant_q5_0; break;
-    case GgmlType::Q5_1: decode = dequant_q5_1; break;
-    case GgmlType::Q8_0: decode = dequant_q8_0; break;
-    case GgmlType::Q4_K: decode = dequant_q4_k; break;
-    case GgmlType::Q5_K: decode = dequant_q5_k; break;
-    case GgmlType::Q6_K: decode = dequant_q6_k; break;
-    default: fail("dequantisation of ", ggml_type_name(type), " tensors is not supported");
-  }
-  for (int64_t blk = 0; blk < n / tr.block_size; ++blk)
-    decode(src + blk * tr.type_size, dst + blk * tr.block_size);
+  for (int64_t blk = 0; blk < n / tr.block_size; ++blk) e->decode(src + blk * tr.type_size, dst + blk * tr.block_size);
 }
 
 }  // namespace bcjr::model

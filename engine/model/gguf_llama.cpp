@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "engine/core/error.h"
@@ -68,9 +69,12 @@ LlamaConfig llama_config_from_gguf(const GgufFile& g) {
 TokenizerSpec tokenizer_spec_from_gguf(const GgufFile& g) {
   TokenizerSpec s;
   const std::string& model = g.get_string("tokenizer.ggml.model");
-  if (model == "gpt2") s.kind = "bpe-bytelevel";
-  else if (model == "llama") s.kind = "bpe-sentencepiece";
-  else fail(g.path(), ": unsupported tokenizer model '", model, "' (tokenizer.ggml.model; supported: gpt2, llama)");
+  if (model == "gpt2")
+    s.kind = "bpe-bytelevel";
+  else if (model == "llama")
+    s.kind = "bpe-sentencepiece";
+  else
+    fail(g.path(), ": unsupported tokenizer model '", model, "' (tokenizer.ggml.model; supported: gpt2, llama)");
   const bool spm = s.kind == "bpe-sentencepiece";
 
   const GgufValue& tokens = g.get_array("tokenizer.ggml.tokens");
@@ -117,10 +121,11 @@ TokenizerSpec tokenizer_spec_from_gguf(const GgufFile& g) {
   // Defaults where the file is silent are llama.cpp's: SentencePiece models add BOS and a
   // leading space, byte-level ones neither.
   s.add_bos = g.find("tokenizer.ggml.add_bos_token") ? g.get_bool("tokenizer.ggml.add_bos_token") : spm;
-  s.add_prefix_space =
-      g.find("tokenizer.ggml.add_space_prefix") ? g.get_bool("tokenizer.ggml.add_space_prefix") : spm;
-  if (g.find("tokenizer.ggml.pre")) s.pre = g.get_string("tokenizer.ggml.pre");
-  else if (!spm) s.pre = "gpt2";
+  s.add_prefix_space = g.find("tokenizer.ggml.add_space_prefix") ? g.get_bool("tokenizer.ggml.add_space_prefix") : spm;
+  if (g.find("tokenizer.ggml.pre"))
+    s.pre = g.get_string("tokenizer.ggml.pre");
+  else if (!spm)
+    s.pre = "gpt2";
   s.individual_digits = s.pre == "smollm";  // SmolLM's pre-tokenizer: Digits(individual) + ByteLevel
   return s;
 }
@@ -129,9 +134,9 @@ std::string hf_tensor_name(const std::string& name) {
   static const std::map<std::string, std::string> global = {
       {"token_embd", "model.embed_tokens"}, {"output_norm", "model.norm"}, {"output", "lm_head"}};
   static const std::map<std::string, std::string> block = {
-      {"attn_q", "self_attn.q_proj"},    {"attn_k", "self_attn.k_proj"},   {"attn_v", "self_attn.v_proj"},
-      {"attn_output", "self_attn.o_proj"}, {"ffn_gate", "mlp.gate_proj"}, {"ffn_up", "mlp.up_proj"},
-      {"ffn_down", "mlp.down_proj"},     {"attn_norm", "input_layernorm"}, {"ffn_norm", "post_attention_layernorm"}};
+      {"attn_q", "self_attn.q_proj"},      {"attn_k", "self_attn.k_proj"},   {"attn_v", "self_attn.v_proj"},
+      {"attn_output", "self_attn.o_proj"}, {"ffn_gate", "mlp.gate_proj"},    {"ffn_up", "mlp.up_proj"},
+      {"ffn_down", "mlp.down_proj"},       {"attn_norm", "input_layernorm"}, {"ffn_norm", "post_attention_layernorm"}};
   const size_t dot = name.rfind('.');
   if (dot == std::string::npos) return "";
   const std::string suffix = name.substr(dot);  // ".weight" or ".bias"
@@ -149,19 +154,35 @@ std::string hf_tensor_name(const std::string& name) {
 }
 
 namespace {
+// Plain row copies rather than torch reshapes: LibTorch's OpenMP pool would otherwise keep
+// spinning after each copy and slow the loader's own dequantisation threads on small machines.
 torch::Tensor swap_row_halves(const torch::Tensor& w, int64_t n_head, bool to_hf) {
-  BCJR_CHECK(w.dim() >= 1 && n_head > 0 && w.size(0) % (2 * n_head) == 0, "q/k weight with ", w.size(0),
-             " rows cannot be split into ", n_head, " heads of even size");
-  const int64_t half = w.size(0) / n_head / 2;
-  std::vector<int64_t> shape = {n_head, to_hf ? half : 2, to_hf ? 2 : half};
-  for (int64_t d = 1; d < w.dim(); ++d) shape.push_back(w.size(d));
-  return w.reshape(shape).transpose(1, 2).reshape(w.sizes()).contiguous();
+  BCJR_CHECK(w.dim() >= 1 && n_head > 0 && w.size(0) % (2 * n_head) == 0, "q/k weight with ",
+             w.dim() >= 1 ? w.size(0) : 0, " rows cannot be split into ", n_head, " heads of even size");
+  const torch::Tensor src = w.contiguous();
+  torch::Tensor out = torch::empty_like(src);
+  const int64_t rows = src.size(0), head = rows / n_head, half = head / 2;
+  const size_t row_bytes = rows ? src.nbytes() / static_cast<size_t>(rows) : 0;
+  const auto* from = static_cast<const uint8_t*>(src.data_ptr());
+  auto* to = static_cast<uint8_t*>(out.data_ptr());
+  for (int64_t h = 0; h < n_head; ++h)
+    for (int64_t i = 0; i < half; ++i)
+      for (int64_t k = 0; k < 2; ++k) {
+        const int64_t hf_row = h * head + k * half + i, gguf_row = h * head + 2 * i + k;
+        const int64_t dst = to_hf ? hf_row : gguf_row, srow = to_hf ? gguf_row : hf_row;
+        std::memcpy(to + dst * row_bytes, from + srow * row_bytes, row_bytes);
+      }
+  return out;
 }
 }  // namespace
 
 // llama.cpp's convert script lays out each head's rows as (pairs, 2) from HF's (2, pairs):
 // rows i and i + half of a head become neighbours 2i, 2i + 1.
-torch::Tensor unpermute_qk_rows(const torch::Tensor& w, int64_t n_head) { return swap_row_halves(w, n_head, true); }
-torch::Tensor permute_qk_rows(const torch::Tensor& w, int64_t n_head) { return swap_row_halves(w, n_head, false); }
+torch::Tensor unpermute_qk_rows(const torch::Tensor& w, int64_t n_head) {
+  return swap_row_halves(w, n_head, true);
+}
+torch::Tensor permute_qk_rows(const torch::Tensor& w, int64_t n_head) {
+  return swap_row_halves(w, n_head, false);
+}
 
 }  // namespace bcjr::model

@@ -69,8 +69,8 @@ void LlamaConfig::validate(const std::string& source) const {
   BCJR_CHECK(num_hidden_layers > 0, source, ": num_hidden_layers must be positive (got ", num_hidden_layers, ")");
   BCJR_CHECK(num_attention_heads > 0, source, ": num_attention_heads must be positive");
   BCJR_CHECK(num_key_value_heads > 0 && num_attention_heads % num_key_value_heads == 0, source,
-             ": num_key_value_heads (", num_key_value_heads, ") must divide num_attention_heads (",
-             num_attention_heads, ")");
+             ": num_key_value_heads (", num_key_value_heads, ") must divide num_attention_heads (", num_attention_heads,
+             ")");
   BCJR_CHECK(head_dim > 0 && head_dim % 2 == 0, source, ": head_dim must be positive and even (got ", head_dim, ")");
   BCJR_CHECK(rms_norm_eps > 0, source, ": rms_norm_eps must be positive");
   BCJR_CHECK(rope_theta > 0, source, ": rope_theta must be positive");
@@ -79,12 +79,13 @@ void LlamaConfig::validate(const std::string& source) const {
              ": unsupported rope scaling type '", rope_scaling.type, "'");
   if (rope_scaling.type == "llama3") {
     BCJR_CHECK(rope_scaling.factor >= 1.0, source, ": llama3 rope_scaling factor must be >= 1");
-    BCJR_CHECK(rope_scaling.low_freq_factor > 0 && rope_scaling.high_freq_factor > rope_scaling.low_freq_factor,
-               source, ": llama3 rope_scaling needs 0 < low_freq_factor < high_freq_factor");
+    BCJR_CHECK(rope_scaling.low_freq_factor > 0 && rope_scaling.high_freq_factor > rope_scaling.low_freq_factor, source,
+               ": llama3 rope_scaling needs 0 < low_freq_factor < high_freq_factor");
     BCJR_CHECK(rope_scaling.original_max_position_embeddings > 0, source,
                ": llama3 rope_scaling original_max_position_embeddings must be positive");
   }
-  BCJR_CHECK(bos_token_id >= -1 && bos_token_id < vocab_size, source, ": bos_token_id ", bos_token_id, " is outside the vocabulary");
+  BCJR_CHECK(bos_token_id >= -1 && bos_token_id < vocab_size, source, ": bos_token_id ", bos_token_id,
+             " is outside the vocabulary");
   for (int64_t e : eos_token_ids)
     BCJR_CHECK(e >= 0 && e < vocab_size, source, ": eos_token_id ", e, " is outside the vocabulary");
 }

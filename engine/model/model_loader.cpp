@@ -20,6 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 // The shape every Llama tensor must have, by HF name; empty if the name is not a Llama weight.
 std::vector<int64_t> expected_shape(const LlamaConfig& c, const std::string& name) {
   const int64_t q = c.num_attention_heads * c.head_dim, kv = c.num_key_value_heads * c.head_dim;
@@ -46,9 +50,9 @@ std::vector<std::string> required_names(const LlamaConfig& c) {
   std::vector<std::string> names = {"model.embed_tokens.weight", "model.norm.weight"};
   if (!c.tie_word_embeddings) names.push_back("lm_head.weight");
   for (int64_t l = 0; l < c.num_hidden_layers; ++l)
-    for (const char* t : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                          "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "input_layernorm",
-                          "post_attention_layernorm"})
+    for (const char* t :
+         {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj",
+          "mlp.up_proj", "mlp.down_proj", "input_layernorm", "post_attention_layernorm"})
       names.push_back("model.layers." + std::to_string(l) + "." + t + ".weight");
   return names;
 }
@@ -62,7 +66,7 @@ std::string shape_text(const std::vector<int64_t>& s) {
 // Refuses biases and unknown names, checks shapes; records the tensor's shape and type.
 void admit(LoadedModel& m, const std::string& source, const std::string& name, const std::vector<int64_t>& shape,
            const std::string& type) {
-  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0)
+  if (ends_with(name, ".bias"))
     fail(source, ": tensor '", name, "' is a bias; attention and MLP biases are not supported");
   const std::vector<int64_t> want = expected_shape(m.config, name);
   BCJR_CHECK(!want.empty(), source, ": unexpected tensor '", name, "' (not part of a Llama model)");
@@ -100,9 +104,9 @@ void load_gguf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& op
   for (const GgufTensorInfo& t : g.tensors()) {
     const std::string hf = hf_tensor_name(t.name);
     torch::Tensor w = g.dequantize(t);
-    if (t.name.size() > 14 && t.name.compare(t.name.size() - 14, 14, ".attn_q.weight") == 0)
+    if (ends_with(t.name, ".attn_q.weight"))
       w = unpermute_qk_rows(w, m.config.num_attention_heads);
-    else if (t.name.size() > 14 && t.name.compare(t.name.size() - 14, 14, ".attn_k.weight") == 0)
+    else if (ends_with(t.name, ".attn_k.weight"))
       w = unpermute_qk_rows(w, m.config.num_key_value_heads);
     m.tensors[hf] = w;
     stage.advance();
@@ -115,7 +119,8 @@ void load_hf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& opt)
   m.config = parse_hf_config((dir / "config.json").string());
   for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
     const fs::path p = dir / f;
-    if (fs::exists(p)) (std::string(f) == "tokenizer.json" ? m.tokenizer_json_path : m.tokenizer_config_path) = p.string();
+    if (fs::exists(p))
+      (std::string(f) == "tokenizer.json" ? m.tokenizer_json_path : m.tokenizer_config_path) = p.string();
   }
 
   // name -> shard file, from the index if there is one.
@@ -152,7 +157,7 @@ void load_hf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& opt)
   std::vector<std::string> names;
   for (const auto& [name, file] : where) {
     // Older checkpoints store RoPE's inverse frequencies, which are recomputed from the config.
-    if (name.size() > 21 && name.compare(name.size() - 21, 21, "rotary_emb.inv_freq") == 0) continue;
+    if (ends_with(name, ".rotary_emb.inv_freq")) continue;
     // HF ties the head to the embedding and ignores a stored lm_head in that case.
     if (name == "lm_head.weight" && m.config.tie_word_embeddings) continue;
     const SafetensorsTensorInfo& info = shards[file]->info(name);
@@ -189,7 +194,7 @@ LoadedModel load_model(const std::string& path_or_default, ProgressReporter* pro
   fs::path p(path);
   if (fs::is_regular_file(p) && !is_gguf_file(path)) {
     const std::string fname = p.filename().string();
-    const bool hf_file = fname == "config.json" || (fname.size() > 12 && fname.substr(fname.size() - 12) == ".safetensors");
+    const bool hf_file = fname == "config.json" || ends_with(fname, ".safetensors");
     BCJR_CHECK(hf_file, path, ": neither a GGUF file nor a Hugging Face model folder (or its config.json)");
     p = p.parent_path().empty() ? fs::path(".") : p.parent_path();
   }

@@ -30,15 +30,17 @@ struct LoadOptions {
 
 struct LoadedModel {
   LlamaConfig config;
-  std::map<std::string, torch::Tensor> tensors;  // HF names, CPU, fp32 unless keep_stored_dtype
+  // HF names, CPU, fp32 unless keep_stored_dtype. No "lm_head.weight" when
+  // config.tie_word_embeddings: the head is then model.embed_tokens.weight.
+  std::map<std::string, torch::Tensor> tensors;
   std::map<std::string, std::vector<int64_t>> tensor_shapes;  // HF names, filled in every mode
-  std::map<std::string, std::string> tensor_types;  // HF name -> dtype or quant type as stored
-  TokenizerSpec tokenizer_spec;       // filled for GGUF (kind empty for HF folders)
-  std::string tokenizer_json_path;    // HF folder: tokenizer.json if present, else ""
-  std::string tokenizer_config_path;  // HF folder: tokenizer_config.json if present, else ""
-  std::string path;                   // the resolved file or folder
-  std::string format;                 // "gguf" | "hf"
-  int64_t parameter_count = 0;        // elements over all tensors (tied head counted once)
+  std::map<std::string, std::string> tensor_types;            // HF name -> dtype or quant type as stored
+  TokenizerSpec tokenizer_spec;                               // filled for GGUF (kind empty for HF folders)
+  std::string tokenizer_json_path;                            // HF folder: tokenizer.json if present, else ""
+  std::string tokenizer_config_path;                          // HF folder: tokenizer_config.json if present, else ""
+  std::string path;                                           // the resolved file or folder
+  std::string format;                                         // "gguf" | "hf"
+  int64_t parameter_count = 0;                                // elements over all tensors (tied head counted once)
 };
 
 // `path_or_default`: "default" (the default model), a .gguf file, a HF folder, or a

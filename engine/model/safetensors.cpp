@@ -24,15 +24,13 @@ struct DtypeEntry {
 
 // U16 is read as int16 with the same bits: LibTorch 1.13 has no uint16 tensors.
 const DtypeEntry kDtypes[] = {
-    {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
-    {"F64", torch::kFloat64}, {"BOOL", torch::kBool},    {"U8", torch::kUInt8},
-    {"I8", torch::kInt8},     {"I16", torch::kInt16},    {"U16", torch::kInt16},
-    {"I32", torch::kInt32},   {"I64", torch::kInt64},
+    {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16}, {"F64", torch::kFloat64},
+    {"BOOL", torch::kBool},   {"U8", torch::kUInt8},    {"I8", torch::kInt8},       {"I16", torch::kInt16},
+    {"U16", torch::kInt16},   {"I32", torch::kInt32},   {"I64", torch::kInt64},
 };
 
 uint64_t checked_mul(uint64_t a, uint64_t b, const std::string& path, const std::string& what) {
-  if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a)
-    fail(path, ": tensor '", what, "': shape too large");
+  if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a) fail(path, ": tensor '", what, "': shape too large");
   return a * b;
 }
 
@@ -56,8 +54,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(MappedFile::op
   BCJR_CHECK(size >= 8, path, ": not a safetensors file: ", size, " bytes, shorter than the 8-byte header length");
   uint64_t header_len = 0;
   std::memcpy(&header_len, file_->data(), 8);
-  BCJR_CHECK(header_len <= size - 8, path, ": corrupted or incomplete safetensors file: header length ",
-             header_len, " exceeds the ", size - 8, " bytes after the length field");
+  BCJR_CHECK(header_len <= size - 8, path, ": corrupted or incomplete safetensors file: header length ", header_len,
+             " exceeds the ", size - 8, " bytes after the length field");
   data_start_ = 8 + header_len;
   const uint64_t data_size = size - data_start_;
 
@@ -85,8 +83,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(MappedFile::op
     BCJR_CHECK(v.is_object(), ctx, ": entry is not an object");
     BCJR_CHECK(v.contains("dtype") && v["dtype"].is_string(), ctx, ": missing or non-string dtype");
     BCJR_CHECK(v.contains("shape") && v["shape"].is_array(), ctx, ": missing or non-array shape");
-    BCJR_CHECK(v.contains("data_offsets") && v["data_offsets"].is_array() && v["data_offsets"].size() == 2,
-               ctx, ": data_offsets must be an array [begin, end]");
+    BCJR_CHECK(v.contains("data_offsets") && v["data_offsets"].is_array() && v["data_offsets"].size() == 2, ctx,
+               ": data_offsets must be an array [begin, end]");
     SafetensorsTensorInfo info;
     info.name = name;
     info.dtype = v["dtype"].get<std::string>();
@@ -120,15 +118,19 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(MappedFile::op
     const auto& prev = tensors_[i - 1];
     const auto& cur = tensors_[i];
     if (cur.begin < prev.end && cur.begin != cur.end && prev.begin != prev.end)
-      fail(path, ": corrupted safetensors header: tensors '", prev.name, "' [", prev.begin, ", ", prev.end,
-           ") and '", cur.name, "' [", cur.begin, ", ", cur.end, ") overlap");
+      fail(path, ": corrupted safetensors header: tensors '", prev.name, "' [", prev.begin, ", ", prev.end, ") and '",
+           cur.name, "' [", cur.begin, ", ", cur.end, ") overlap");
   }
   for (size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
 }
 
-const std::string& SafetensorsFile::path() const { return file_->path(); }
+const std::string& SafetensorsFile::path() const {
+  return file_->path();
+}
 
-bool SafetensorsFile::has(const std::string& name) const { return index_.count(name) != 0; }
+bool SafetensorsFile::has(const std::string& name) const {
+  return index_.count(name) != 0;
+}
 
 const SafetensorsTensorInfo& SafetensorsFile::info(const std::string& name) const {
   auto it = index_.find(name);
@@ -147,11 +149,11 @@ torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
     return t;
   }
   std::shared_ptr<MappedFile> keep = file_;
-  return torch::from_blob(p, i.shape, [keep](void*) mutable { keep.reset(); }, options);
+  return torch::from_blob(
+      p, i.shape, [keep](void*) mutable { keep.reset(); }, options);
 }
 
-void write_safetensors(const std::string& path,
-                       const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata) {
   struct Item {
     std::string name;
@@ -168,9 +170,8 @@ void write_safetensors(const std::string& path,
     items.push_back({name, c, torch_dtype_to_safetensors(c.scalar_type(), path + ": tensor '" + name + "'")});
   }
   // The format has no gaps between tensors, so alignment comes from placing wider elements first.
-  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.t.element_size() > b.t.element_size();
-  });
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Item& a, const Item& b) { return a.t.element_size() > b.t.element_size(); });
 
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) {

@@ -29,7 +29,7 @@ class MappedFile;
 
 struct SafetensorsTensorInfo {
   std::string name;
-  std::string dtype;            // as written in the file ("F32", "BF16", "U16", ...)
+  std::string dtype;  // as written in the file ("F32", "BF16", "U16", ...)
   std::vector<int64_t> shape;
   uint64_t begin = 0, end = 0;  // byte range relative to the start of the data section
 };
@@ -67,8 +67,7 @@ std::string torch_dtype_to_safetensors(c10::ScalarType type, const std::string& 
 // Writes tensors (any device; copied to contiguous CPU) in the given order, 8-byte aligned,
 // with optional string metadata, atomically (temporary file + rename). Names must be unique
 // and must not be "__metadata__".
-void write_safetensors(const std::string& path,
-                       const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace bcjr::model

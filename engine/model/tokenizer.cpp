@@ -79,7 +79,15 @@ Tokenizer Tokenizer::from_spec(const TokenizerSpec& in) {
   const std::string& src = spec.source;
   const auto n = static_cast<int64_t>(spec.tokens.size());
   BCJR_CHECK(n > 0, src, ": the vocabulary is empty");
-  BCJR_CHECK(!spec.merges.empty(), src, ": no BPE merges (a vocabulary with scores only is not supported)");
+  std::vector<int32_t> merge_ranks;
+  if (spec.merges.empty() && spec.kind == "bpe-sentencepiece") {
+    BCJR_CHECK(static_cast<int64_t>(spec.scores.size()) == n, src, ": SentencePiece vocabulary with neither merges nor ",
+               n, " scores (has ", spec.scores.size(), ")");
+    ScoredMerges sm = merges_from_scores(spec.tokens, spec.scores);
+    spec.merges = std::move(sm.merges);
+    merge_ranks = std::move(sm.ranks);
+  }
+  BCJR_CHECK(!spec.merges.empty(), src, ": no BPE merges");
   BCJR_CHECK(spec.token_types.empty() || static_cast<int64_t>(spec.token_types.size()) == n, src, ": ",
              spec.token_types.size(), " token types for ", n, " tokens");
   for (int32_t id : {spec.bos_id, spec.eos_id, spec.unk_id, spec.pad_id})
@@ -128,7 +136,7 @@ Tokenizer Tokenizer::from_spec(const TokenizerSpec& in) {
   opt.ignore_merges = spec.ignore_merges;
   opt.fuse_unk = spec.fuse_unk;
   opt.unk_id = spec.unk_id;
-  impl->bpe = std::make_unique<BpeModel>(spec.tokens, spec.merges, opt, src);
+  impl->bpe = std::make_unique<BpeModel>(spec.tokens, spec.merges, opt, src, merge_ranks);
 
   impl->byte_level = impl->pre->byte_level();
   impl->kind = impl->byte_level ? "bpe-bytelevel" : spec.kind;

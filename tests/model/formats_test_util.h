@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/core/error.h"
 #include "tests/support/test_support.h"
 
 namespace bcjr::test {
@@ -34,6 +35,17 @@ inline void run_python(const TempDir& dir, const std::string& name, const std::s
   spit(dir.file(name), script);
   CommandResult r = run_command("'" + python() + "' '" + dir.file(name) + "' " + args);
   if (r.exit_code != 0) throw std::runtime_error("python " + name + " failed:\n" + r.out);
+}
+
+// The bcjr::Error message `f` throws, or "(no error)".
+template <typename F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const bcjr::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 // Whether `e`'s message contains every piece.

@@ -121,7 +121,8 @@ std::string upper(const char* s) {
       return want.get<bool>() == (v.i != 0) ? ::testing::AssertionSuccess() : ::testing::AssertionFailure();
     case GgufValueType::UINT64:
       return want.get<uint64_t>() == v.u ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << v.u;
-    case GgufValueType::ARRAY: break;
+    case GgufValueType::ARRAY:
+      break;
     default:
       return want.get<int64_t>() == v.i ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << v.i;
   }
@@ -131,11 +132,20 @@ std::string upper(const char* s) {
     GgufValue e;
     e.type = v.element_type;
     switch (v.element_type) {
-      case GgufValueType::ARRAY: e = v.items[k]; break;
-      case GgufValueType::STRING: e.s = v.strings[k]; break;
+      case GgufValueType::ARRAY:
+        e = v.items[k];
+        break;
+      case GgufValueType::STRING:
+        e.s = v.strings[k];
+        break;
       case GgufValueType::FLOAT32:
-      case GgufValueType::FLOAT64: e.f = v.reals[k]; break;
-      default: e.i = v.ints[k]; e.u = static_cast<uint64_t>(e.i); break;
+      case GgufValueType::FLOAT64:
+        e.f = v.reals[k];
+        break;
+      default:
+        e.i = v.ints[k];
+        e.u = static_cast<uint64_t>(e.i);
+        break;
     }
     auto r = same_value(e, types, level + 1, want[k]);
     if (!r) return r << " at element " << k;
@@ -146,19 +156,14 @@ std::string upper(const char* s) {
 // The package's reading of the default model: metadata only, or with every tensor's sums and
 // the samples (which takes seconds).
 json default_model_dump(const TempDir& dir, bool with_tensors) {
-  bcjr::test::run_python(dir, "dump.py", kDumpScript,
-                         "'" + bcjr::test::default_model_path() + "' '" + dir.path() + "' " +
-                             (with_tensors ? kSamples : "meta"));
+  bcjr::test::run_python(
+      dir, "dump.py", kDumpScript,
+      "'" + bcjr::test::default_model_path() + "' '" + dir.path() + "' " + (with_tensors ? kSamples : "meta"));
   return json::parse(slurp(dir.file("model.json")));
 }
 
 std::string error_of(const std::string& path) {
-  try {
-    GgufFile g(path);
-  } catch (const bcjr::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return bcjr::test::error_message([&] { GgufFile g(path); });
 }
 
 void expect_same_tensors(const GgufFile& g, const json& listing, const std::string& dir, bool all_npy) {
@@ -218,15 +223,19 @@ TEST(Gguf, EveryDequantisedTypeMatchesTheGgufPackage) {
   expect_same_tensors(g, want["tensors"], dir.path(), true);
   std::set<std::string> types;
   for (const auto& t : g.tensors()) types.insert(bcjr::model::ggml_type_name(t.type));
-  EXPECT_EQ(types, (std::set<std::string>{"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K",
-                                          "Q5_K", "Q6_K"}));
+  EXPECT_EQ(types, (std::set<std::string>{"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K",
+                                          "Q6_K"}));
   // All were made from the same values: each decodes close to them, by its own precision (a decoder
   // reading the wrong bits or the wrong scale would not).
   const torch::Tensor x = g.dequantize("q.F32");
   const float range = x.abs().max().item<float>();
-  for (const auto& [type, tol] : std::map<std::string, float>{{"F16", 1e-3f}, {"BF16", 8e-3f}, {"Q8_0", 1e-2f},
-                                                             {"Q5_0", 0.05f}, {"Q5_1", 0.05f}, {"Q4_0", 0.1f},
-                                                             {"Q4_1", 0.1f}}) {
+  for (const auto& [type, tol] : std::map<std::string, float>{{"F16", 1e-3f},
+                                                              {"BF16", 8e-3f},
+                                                              {"Q8_0", 1e-2f},
+                                                              {"Q5_0", 0.05f},
+                                                              {"Q5_1", 0.05f},
+                                                              {"Q4_0", 0.1f},
+                                                              {"Q4_1", 0.1f}}) {
     const float err = (g.dequantize("q." + type) - x).abs().max().item<float>();
     EXPECT_LT(err, tol * range) << type;
     EXPECT_GT(err, 0.0f) << type;  // they really are quantised
@@ -260,16 +269,8 @@ TEST(Gguf, MetadataOfEveryValueType) {
   ASSERT_EQ(nested.items.size(), 2u);
   EXPECT_EQ(nested.items[0].ints, (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(nested.items[1].ints, (std::vector<int64_t>{3}));
-  EXPECT_TRUE(message_has(
-      [&] {
-        try {
-          g.get_string("t.u8");
-        } catch (const bcjr::Error& e) {
-          return std::string(e.what());
-        }
-        return std::string();
-      }(),
-      "small.gguf", "'t.u8'", "uint8", "expected a string"));
+  EXPECT_TRUE(message_has(bcjr::test::error_message([&] { g.get_string("t.u8"); }), "small.gguf", "'t.u8'", "uint8",
+                          "expected a string"));
   EXPECT_THROW(g.get_int("no.such.key"), bcjr::Error);
 }
 

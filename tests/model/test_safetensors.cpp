@@ -37,12 +37,7 @@ std::string craft(const TempDir& dir, const std::string& name, const std::string
 }
 
 std::string error_of(const std::string& path) {
-  try {
-    SafetensorsFile f(path);
-  } catch (const bcjr::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return bcjr::test::error_message([&] { SafetensorsFile f(path); });
 }
 
 // The package's own serializer; BF16 and U16 come from uint16 bit patterns (numpy has no bf16).
@@ -98,10 +93,10 @@ TEST(Safetensors, FilesWrittenByThePackageReadBackBitForBit) {
   SafetensorsFile f(dir.file("py.safetensors"));
   const auto shapes = nlohmann::json::parse(slurp(dir.file("shapes.json")));
   const std::map<std::string, std::pair<std::string, c10::ScalarType>> want = {
-      {"f32", {"F32", torch::kFloat32}}, {"f16", {"F16", torch::kFloat16}}, {"bf16", {"BF16", torch::kBFloat16}},
-      {"f64", {"F64", torch::kFloat64}}, {"u8", {"U8", torch::kUInt8}},      {"i8", {"I8", torch::kInt8}},
-      {"i16", {"I16", torch::kInt16}},   {"u16", {"U16", torch::kInt16}},    {"i32", {"I32", torch::kInt32}},
-      {"i64", {"I64", torch::kInt64}},   {"boolean", {"BOOL", torch::kBool}}, {"scalar", {"F32", torch::kFloat32}},
+      {"f32", {"F32", torch::kFloat32}},  {"f16", {"F16", torch::kFloat16}},   {"bf16", {"BF16", torch::kBFloat16}},
+      {"f64", {"F64", torch::kFloat64}},  {"u8", {"U8", torch::kUInt8}},       {"i8", {"I8", torch::kInt8}},
+      {"i16", {"I16", torch::kInt16}},    {"u16", {"U16", torch::kInt16}},     {"i32", {"I32", torch::kInt32}},
+      {"i64", {"I64", torch::kInt64}},    {"boolean", {"BOOL", torch::kBool}}, {"scalar", {"F32", torch::kFloat32}},
       {"empty", {"F32", torch::kFloat32}}};
   ASSERT_EQ(f.tensors().size(), want.size());
   for (const auto& [name, dt] : want) {
@@ -149,8 +144,7 @@ TEST(Safetensors, OurWriterIsReadByThePackageAndByUs) {
   for (const auto& [name, t] : tensors) {
     SCOPED_TRACE(name);
     const auto& entry = listing["tensors"][name];
-    EXPECT_EQ(entry["dtype"].get<std::string>(),
-              bcjr::model::torch_dtype_to_safetensors(t.scalar_type(), "test"));
+    EXPECT_EQ(entry["dtype"].get<std::string>(), bcjr::model::torch_dtype_to_safetensors(t.scalar_type(), "test"));
     EXPECT_EQ(entry["shape"].get<std::vector<int64_t>>(), t.sizes().vec());
     EXPECT_EQ(slurp(dir.file(name + ".bin")), tensor_bytes(t));
     torch::Tensor r = back.tensor(name);
@@ -182,12 +176,11 @@ TEST(Safetensors, TruncatedFilesAreRefusedNamingTheFile) {
   uint64_t header_len = 0;
   std::memcpy(&header_len, good.data(), 8);
   const size_t data_start = 8 + header_len;
-  const std::vector<std::pair<size_t, std::string>> cuts = {
-      {0, "shorter than the 8-byte header length"},
-      {5, "shorter than the 8-byte header length"},
-      {8 + header_len / 2, "header length"},
-      {data_start, "outside the data section"},
-      {good.size() - 1, "outside the data section"}};
+  const std::vector<std::pair<size_t, std::string>> cuts = {{0, "shorter than the 8-byte header length"},
+                                                            {5, "shorter than the 8-byte header length"},
+                                                            {8 + header_len / 2, "header length"},
+                                                            {data_start, "outside the data section"},
+                                                            {good.size() - 1, "outside the data section"}};
   for (const auto& [len, what] : cuts) {
     SCOPED_TRACE(len);
     const std::string p = dir.file("cut" + std::to_string(len) + ".safetensors");
@@ -205,26 +198,26 @@ TEST(Safetensors, CorruptedHeadersAreRefusedNamingTheProblem) {
   spit(dir.file("json.safetensors"), bytes);
   EXPECT_TRUE(message_has(error_of(dir.file("json.safetensors")), dir.file("json.safetensors"), "invalid JSON"));
 
+  EXPECT_TRUE(message_has(error_of(craft(dir, "overlap.safetensors",
+                                         R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
+                                         R"("b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})",
+                                         24)),
+                          "overlap.safetensors", "'a'", "'b'", "overlap"));
   EXPECT_TRUE(message_has(
-      error_of(craft(dir, "overlap.safetensors",
-                     R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
-                     R"("b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})", 24)),
-      "overlap.safetensors", "'a'", "'b'", "overlap"));
-  EXPECT_TRUE(message_has(error_of(craft(dir, "range.safetensors",
-                                         R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})", 24)),
-                          "range.safetensors", "'a'", "outside the data section"));
-  EXPECT_TRUE(message_has(error_of(craft(dir, "dtype.safetensors",
-                                         R"({"a":{"dtype":"F8_E4M3","shape":[4],"data_offsets":[0,4]}})", 4)),
-                          "dtype.safetensors", "'a'", "unsupported safetensors dtype 'F8_E4M3'"));
-  EXPECT_TRUE(message_has(error_of(craft(dir, "size.safetensors",
-                                         R"({"a":{"dtype":"F32","shape":[5],"data_offsets":[0,16]}})", 16)),
-                          "size.safetensors", "'a'", "need 20"));
-  EXPECT_TRUE(message_has(error_of(craft(dir, "neg.safetensors",
-                                         R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[-16,0]}})", 16)),
-                          "neg.safetensors", "non-negative"));
-  EXPECT_TRUE(message_has(error_of(craft(dir, "noshape.safetensors",
-                                         R"({"a":{"dtype":"F32","data_offsets":[0,16]}})", 16)),
-                          "noshape.safetensors", "shape"));
+      error_of(craft(dir, "range.safetensors", R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})", 24)),
+      "range.safetensors", "'a'", "outside the data section"));
+  EXPECT_TRUE(message_has(
+      error_of(craft(dir, "dtype.safetensors", R"({"a":{"dtype":"F8_E4M3","shape":[4],"data_offsets":[0,4]}})", 4)),
+      "dtype.safetensors", "'a'", "unsupported safetensors dtype 'F8_E4M3'"));
+  EXPECT_TRUE(message_has(
+      error_of(craft(dir, "size.safetensors", R"({"a":{"dtype":"F32","shape":[5],"data_offsets":[0,16]}})", 16)),
+      "size.safetensors", "'a'", "need 20"));
+  EXPECT_TRUE(message_has(
+      error_of(craft(dir, "neg.safetensors", R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[-16,0]}})", 16)),
+      "neg.safetensors", "non-negative"));
+  EXPECT_TRUE(
+      message_has(error_of(craft(dir, "noshape.safetensors", R"({"a":{"dtype":"F32","data_offsets":[0,16]}})", 16)),
+                  "noshape.safetensors", "shape"));
   EXPECT_TRUE(message_has(error_of(craft(dir, "meta.safetensors", R"({"__metadata__":{"k":3}})", 0)),
                           "meta.safetensors", "__metadata__"));
   // A header length larger than the file.

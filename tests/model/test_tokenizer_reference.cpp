@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/model/gguf.h"
+#include "engine/model/gguf_llama.h"
 #include "engine/model/tokenizer.h"
 #include "tests/model/tokenizer_cases.h"
 
@@ -26,29 +28,13 @@ TEST(TokenizerReference, SmolLM2TokenizerJsonMatchesTokenizers) {
   expect_matches_reference(tok, read_cases(dir.file("smollm.cases.json")), true);
 }
 
-// What the GGUF loader hands over: tokenizer.ggml.* as they are, with the pre-tokenizer named
-// "smollm" and no steps spelled out.
+// The GGUF loader's spec of the default model (tokenizer.ggml.* as they are, the pre-tokenizer
+// named "smollm", no steps spelled out) against tokenizers running SmolLM2's own pipeline.
 TEST(TokenizerReference, SmolLM2GgufSpecMatchesTokenizers) {
   TempDir dir;
   ASSERT_TRUE(make_reference("smollm", dir));
-  std::ifstream f(dir.file("smollm.spec.json"));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const auto j = nlohmann::json::parse(ss.str());
-  TokenizerSpec spec;
-  ASSERT_EQ(j.at("model"), "gpt2");
-  spec.kind = "bpe-bytelevel";
-  spec.pre = j.at("pre").get<std::string>();
-  spec.tokens = j.at("tokens").get<std::vector<std::string>>();
-  spec.token_types = j.at("token_types").get<std::vector<int32_t>>();
-  for (const auto& m : j.at("merges")) {
-    const std::string s = m.get<std::string>();
-    spec.merges.emplace_back(s.substr(0, s.find(' ')), s.substr(s.find(' ') + 1));
-  }
-  spec.bos_id = j.at("bos_id").get<int32_t>();
-  spec.eos_id = j.at("eos_id").get<int32_t>();
-  spec.add_bos = j.at("add_bos").get<bool>();
-  spec.source = "GGUF " + default_model_path();
+  const TokenizerSpec spec = model::tokenizer_spec_from_gguf(model::GgufFile(default_model_path()));
+  EXPECT_EQ(spec.pre, "smollm");
   const Tokenizer tok = Tokenizer::from_spec(spec);
   EXPECT_EQ(tok.kind(), "bpe-bytelevel");
   EXPECT_EQ(tok.bos_id(), 1);
@@ -66,6 +52,12 @@ TEST(TokenizerReference, Llama3StyleMatchesTokenizers) {
     EXPECT_EQ(tok.token_text(tok.bos_id()), "<|begin_of_text|>");
     expect_matches_reference(tok, read_cases(dir.file(std::string(name) + ".cases.json")), true);
   }
+  // As a GGUF file names it: tokenizer.ggml.pre "llama-bpe", the steps left to the Tokenizer.
+  TokenizerSpec spec = model::tokenizer_spec_from_json(dir.file("llama3.tokenizer.json"));
+  spec.pre_steps.clear();
+  spec.added_tokens.clear();
+  spec.pre = "llama-bpe";
+  expect_matches_reference(Tokenizer::from_spec(spec), read_cases(dir.file("llama3.cases.json")), true);
 }
 
 TEST(TokenizerReference, SentencePieceStyleWithByteFallbackMatchesTokenizers) {
@@ -82,6 +74,35 @@ TEST(TokenizerReference, SentencePieceStyleWithByteFallbackMatchesTokenizers) {
     for (const std::string text : {"Call me Ishmael.  Some years ago\n\tnever mind how long", "CJK 你好 😀 ½"})
       EXPECT_EQ(tok.decode(tok.encode(text, false)), text);
   }
+}
+
+// A GGUF "llama" (SentencePiece) vocabulary has scores and no merges: the Tokenizer derives
+// them, and must agree with tokenizers running the merges transformers' converter derives.
+TEST(TokenizerReference, SentencePieceScoresWithoutMergesMatchConvertedTokenizer) {
+  TempDir dir;
+  ASSERT_TRUE(make_reference("spm", dir));
+  std::ifstream f(dir.file("spm_scores.spec.json"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto j = nlohmann::json::parse(ss.str());
+  ASSERT_EQ(j.at("model"), "llama");
+  TokenizerSpec spec;
+  spec.kind = "bpe-sentencepiece";
+  spec.tokens = j.at("tokens").get<std::vector<std::string>>();
+  spec.scores = j.at("scores").get<std::vector<float>>();
+  spec.token_types = j.at("token_types").get<std::vector<int32_t>>();
+  spec.bos_id = j.at("bos_id").get<int32_t>();
+  spec.eos_id = j.at("eos_id").get<int32_t>();
+  spec.unk_id = j.at("unk_id").get<int32_t>();
+  spec.add_bos = j.at("add_bos").get<bool>();
+  spec.add_prefix_space = j.at("add_space_prefix").get<bool>();
+  spec.source = "GGUF-style spec";
+  const Tokenizer tok = Tokenizer::from_spec(spec);
+  EXPECT_EQ(tok.kind(), "bpe-sentencepiece");
+  expect_matches_reference(tok, read_cases(dir.file("spm_scores.cases.json")), false);
+  // The converted tokenizer.json itself, read as a file, agrees too.
+  expect_matches_reference(Tokenizer::from_tokenizer_json(dir.file("spm_scores.tokenizer.json")),
+                           read_cases(dir.file("spm_scores.cases.json")), false);
 }
 
 }  // namespace

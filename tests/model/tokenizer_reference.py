@@ -3,19 +3,19 @@ with Hugging Face's own `tokenizers` package (and `gguf` for the default model's
 
 usage: tokenizer_reference.py WHICH GGUF TEXT OUTDIR     (WHICH: smollm, llama3 or spm)
 
-Writes into OUTDIR, for each NAME in smollm, llama3 + llama3_str, spm + spm_legacy:
+Writes into OUTDIR, for each NAME in smollm, llama3 + llama3_str, spm + spm_legacy + spm_scores:
   NAME.tokenizer.json   the tokenizer
   NAME.cases.json       {"cases": [{"text", "ids" (no special tokens added), "ids_bos"
                         (the post-processor's specials added), "decoded"}]}
-and smollm.spec.json: the GGUF tokenizer.ggml.* metadata (what the GGUF loader puts into a
-TokenizerSpec), for the from_spec test.
+and spm_scores.spec.json: the metadata a GGUF "llama" (SentencePiece) vocabulary would carry
+(tokens, scores, token types; no merges), for the from_spec test.
 """
 import json
 import os
 import sys
 
 import gguf
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
 LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
                 r"|\s*[\r\n]+|\s+(?!\S)|\s+")
@@ -94,17 +94,7 @@ def smollm(gguf_path, texts, outdir):
     tokens = gguf_field(r, "tokenizer.ggml.tokens")
     types = gguf_field(r, "tokenizer.ggml.token_type")
     merges = gguf_field(r, "tokenizer.ggml.merges")
-    spec = {
-        "model": gguf_field(r, "tokenizer.ggml.model"),
-        "pre": gguf_field(r, "tokenizer.ggml.pre"),
-        "tokens": tokens, "token_types": types, "merges": merges,
-        "bos_id": gguf_field(r, "tokenizer.ggml.bos_token_id"),
-        "eos_id": gguf_field(r, "tokenizer.ggml.eos_token_id"),
-        "add_bos": bool(gguf_field(r, "tokenizer.ggml.add_bos_token")),
-    }
-    assert spec["model"] == "gpt2" and spec["pre"] == "smollm", spec["pre"]
-    with open(os.path.join(outdir, "smollm.spec.json"), "w", encoding="utf-8") as f:
-        json.dump(spec, f, ensure_ascii=False)
+    assert gguf_field(r, "tokenizer.ggml.model") == "gpt2" and gguf_field(r, "tokenizer.ggml.pre") == "smollm"
     # SmolLM2's own tokenizer.json: byte-level BPE, digits split one by one before the GPT-2
     # regex, control tokens (type 3) as special added tokens, no BOS added.
     model = models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[tuple(m.split(" ")) for m in merges])
@@ -191,14 +181,42 @@ def spm(train_text, texts, outdir):
         {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]}
     with open(os.path.join(outdir, "spm_legacy.tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(j, f, ensure_ascii=False)
-    for name in ("spm", "spm_legacy"):
+    spm_scores(j, outdir)
+    for name in ("spm", "spm_legacy", "spm_scores"):
         t = Tokenizer.from_file(os.path.join(outdir, name + ".tokenizer.json"))
         write_cases(t, name, texts + special_cases(["<s>", "</s>"]), outdir)
 
 
+def spm_scores(j, outdir):
+    """A GGUF "llama" vocabulary (tokens + scores, no merges) and the tokenizer.json that
+    transformers' SentencePiece converter makes of it: every split of a token into two tokens is
+    a merge, ranked by the whole token's score."""
+    vocab = j["model"]["vocab"]
+    tokens = [None] * len(vocab)
+    for t, i in vocab.items():
+        tokens[i] = t
+    scores = [-float(i) for i in range(len(tokens))]
+    merges = []
+    for i, t in enumerate(tokens):
+        local = [(t[:k], t[k:], scores[i]) for k in range(1, len(t)) if t[:k] in vocab and t[k:] in vocab]
+        merges += sorted(local, key=lambda m: (vocab[m[0]], vocab[m[1]]))
+    merges.sort(key=lambda m: m[2], reverse=True)
+    j = json.loads(json.dumps(j))
+    j["model"]["merges"] = [[a, b] for a, b, _ in merges]
+    with open(os.path.join(outdir, "spm_scores.tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(j, f, ensure_ascii=False)
+    types = [6 if t.startswith("<0x") and len(t) == 6 else 2 if t == "<unk>" else 3 if t in ("<s>", "</s>") else 1
+             for t in tokens]
+    spec = {"model": "llama", "tokens": tokens, "scores": scores, "token_types": types,
+            "bos_id": vocab["<s>"], "eos_id": vocab["</s>"], "unk_id": vocab["<unk>"], "add_bos": True,
+            "add_space_prefix": True}
+    with open(os.path.join(outdir, "spm_scores.spec.json"), "w", encoding="utf-8") as f:
+        json.dump(spec, f, ensure_ascii=False)
+
+
 def main():
     which, gguf_path, text_path, outdir = sys.argv[1:5]
-    with open(text_path, encoding="utf-8") as f:
+    with open(text_path, encoding="utf-8", newline="") as f:  # the bytes as they are, CRLF included
         book = f.read()
     texts = TRICKY + [book]
     train = book[:300000]
