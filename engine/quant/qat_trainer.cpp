@@ -70,6 +70,18 @@ void QatTrainer::check_cancel() {
   if (hooks_.cancel && hooks_.cancel->load()) throw Cancelled();
 }
 
+void QatTrainer::poll_cancel() {
+  check_cancel();
+  if (!hooks_.progress || config_.steps == 0) return;
+  // Re-reports the step stage (no new line on a terminal) so that a reporter watching Ctrl-C or
+  // a GUI flag can stop a long step between two linears.
+  ProgressEvent e;
+  e.stage = "BCJR-QAT steps";
+  e.done = global_step_;
+  e.total = config_.total_steps();
+  if (!hooks_.progress->report(e)) throw Cancelled();
+}
+
 std::vector<std::vector<int64_t>> QatTrainer::phases() const {
   if (config_.multi_layer == "joint") return {config_.layers};
   std::vector<std::vector<int64_t>> p;
@@ -118,8 +130,10 @@ void QatTrainer::install(const std::vector<int64_t>& soft_layers, double T) {
     if (std::find(soft_layers.begin(), soft_layers.end(), kv.first.first) == soft_layers.end()) continue;
     Latent* l = kv.second.get();
     const TrellisCode* code = &code_;
-    model_->set_weight_provider(kv.first.first, kv.first.second,
-                                [l, code, T] { return soft_quantized_weight(l->w, *l->q, *code, T); });
+    model_->set_weight_provider(kv.first.first, kv.first.second, [this, l, code, T] {
+      poll_cancel();  // a step runs one BCJR per linear: stop between them when asked
+      return soft_quantized_weight(l->w, *l->q, *code, T);
+    });
   }
 }
 

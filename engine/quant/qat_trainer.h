@@ -110,6 +110,7 @@ class QatTrainer {
   LinearStepMetrics linear_metrics(Latent& l, bool count_flips);
   void log(const std::string& line);
   void check_cancel();
+  void poll_cancel();
 
   model::LlamaModel model_;
   QatConfig config_;

@@ -5,16 +5,10 @@
 #include <random>
 
 #include "engine/core/error.h"
+#include "engine/quant/seed_mix.h"
 
 namespace bcjr::quant {
 namespace {
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // FNV-1a, so that the linear's name enters the seed the same way everywhere.
 uint64_t fnv1a(const std::string& s) {

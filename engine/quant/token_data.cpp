@@ -8,20 +8,13 @@
 #include "engine/core/hash.h"
 #include "engine/core/npy_tensor.h"
 #include "engine/model/model_loader.h"
-#include "engine/model/tokenizer.h"
+#include "engine/model/model_tokenizer.h"
 
 namespace bcjr::quant {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-model::Tokenizer model_tokenizer(const model::LoadedModel& m) {
-  if (!m.tokenizer_spec.kind.empty()) return model::Tokenizer::from_spec(m.tokenizer_spec);
-  BCJR_CHECK(!m.tokenizer_json_path.empty(), "model ", m.path,
-             ": no tokenizer (tokenizer.json) to tokenise text data; give token ids as a .npy file instead");
-  return model::Tokenizer::from_tokenizer_json(m.tokenizer_json_path, m.tokenizer_config_path);
 }
 
 }  // namespace
@@ -41,7 +34,7 @@ TokenData load_token_data(const std::string& path_or_default, const model::Loade
     d.ids.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
   } else {
     d.kind = "text";
-    auto tok = model_tokenizer(m);
+    auto tok = model::tokenizer_for_model(m);
     if (tok.bos_id() >= 0) d.bos_id = tok.bos_id();
     for (int32_t id : tok.encode(read_file(d.path), false)) d.ids.push_back(id);
   }

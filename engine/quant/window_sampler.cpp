@@ -3,16 +3,9 @@
 #include <torch/torch.h>
 
 #include "engine/core/error.h"
+#include "engine/quant/seed_mix.h"
 
 namespace bcjr::quant {
-namespace {
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-}  // namespace
 
 WindowSampler::WindowSampler(int64_t stream_tokens, int64_t window, uint64_t seed)
     : tokens_(stream_tokens), window_(window), seed_(seed) {
@@ -23,7 +16,7 @@ WindowSampler::WindowSampler(int64_t stream_tokens, int64_t window, uint64_t see
 
 int64_t WindowSampler::start(int64_t index) const {
   const uint64_t positions = uint64_t(tokens_ - window_ + 1);
-  return int64_t(mix(mix(seed_) ^ uint64_t(index)) % positions);
+  return int64_t(splitmix64(splitmix64(seed_) ^ uint64_t(index)) % positions);
 }
 
 torch::Tensor WindowSampler::window(const std::vector<int64_t>& stream, int64_t index) const {
