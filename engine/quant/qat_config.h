@@ -1,0 +1,47 @@
+// Every parameter of a BCJR-QAT run (ALGORITHM.md 6), with the paper's defaults. It is written
+// into run.json and read back by `bcjr train --config` and `--resume`; torch-free so the GUI can
+// hold and edit one.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/quant/quant_params.h"
+#include "engine/quant/schedule.h"
+
+namespace bcjr::quant {
+
+struct QatConfig {
+  std::string model = "default";      // path, or "default"
+  std::string data = "default";       // calibration: a text file (tokenised by the model) or .npy token ids
+  std::string eval_data;              // held-out text/.npy for perplexity; empty: same as data
+  std::vector<int64_t> layers{4};
+  std::string multi_layer = "joint";  // independent | greedy | joint
+  std::string ptq_mode = "rht";       // rht | ldlq
+  QuantParams quant;
+  TemperatureSchedule schedule = TemperatureSchedule::preset("skip-high-T");
+  int64_t steps = 10;                 // 0: PTQ only (what `bcjr ptq` runs)
+  double lr = 2e-4, beta1 = 0.9, beta2 = 0.999, weight_decay = 0.01, clip = 1.0;
+  int64_t window = 1024;              // calibration window (tokens), batch 1
+  uint64_t seed = 0;
+  int64_t calib_windows = 8;          // windows for proxy Hessians (ldlq; also the rht proxy error)
+  double damping = 0.01;
+  int64_t checkpoint_every = 5;       // steps; a checkpoint is always written at the end
+  int64_t flips_every = 1;            // steps between codeword-flip counts (0: never)
+  int64_t eval_every = 0;             // steps between held-out perplexities of the student (0: never)
+  int64_t eval_ctx = 2048;
+  int64_t eval_windows = 0;           // 0: every full window of eval_data
+  bool eval_before_after = true;      // FP, PTQ and QAT perplexity
+
+  // Throws a bcjr::Error naming the bad field.
+  void validate() const;
+  nlohmann::json to_json() const;
+  static QatConfig from_json(const nlohmann::json& j, const std::string& source);
+  // Steps in all: steps x layers for independent/greedy, steps for joint.
+  int64_t total_steps() const;
+};
+
+}  // namespace bcjr::quant

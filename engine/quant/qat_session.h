@@ -1,0 +1,78 @@
+// The engine object a GUI worker thread (or `bcjr train`) owns for one BCJR-QAT run: create or
+// resume a run folder, run it (blocking, on the caller's thread), and from any other thread
+// pause, continue, cancel, replace the temperature schedule, and query the posterior of any tile
+// of a target linear at any T. No torch and no Qt in this header (pimpl).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/quant/qat_config.h"
+#include "engine/quant/qat_metrics.h"
+#include "engine/quant/schedule.h"
+
+namespace bcjr {
+class ProgressReporter;
+}
+
+namespace bcjr::quant {
+
+// The posterior of one tile, as plain values (the GUI's posterior view).
+struct TilePosteriorView {
+  std::string label;  // "layer 4 q_proj, tile 17"
+  double T = 0;
+  int steps = 0, symbols = 0, V = 0;
+  std::vector<float> marginals;  // [steps * symbols], row-major by step
+  std::vector<float> mean;       // [steps * V]: the soft codeword
+  std::vector<float> variance;   // [steps * V]
+  std::vector<float> target;     // [steps * V]: the tile's normalised weights
+  std::vector<int> viterbi_symbols;  // [steps]: the hard path's symbols
+  double log_z = 0;
+  std::string method;
+};
+
+struct QatOutcome {
+  std::vector<std::pair<std::string, double>> perplexities;  // ("FP", x), ("PTQ", y), ("QAT", z)
+  int64_t steps_done = 0;
+  std::string run_dir;
+};
+
+class QatSession {
+ public:
+  // A new run in run_dir (created; refused if it already holds a run unless overwrite).
+  // Writes run.json at once; the model and data are loaded by run().
+  static std::unique_ptr<QatSession> create(const QatConfig& config, const std::string& run_dir, bool overwrite = false);
+  // An existing run folder: its run.json's configuration, continued from its latest checkpoint.
+  static std::unique_ptr<QatSession> resume(const std::string& run_dir);
+  ~QatSession();
+
+  void set_progress(ProgressReporter* progress);  // stage events (PTQ, perplexity, steps)
+  void set_metrics_callback(std::function<void(const StepMetrics&)> cb);  // after every step
+  void set_log_callback(std::function<void(const std::string&)> cb);      // each log.txt line
+
+  // Blocking. Throws bcjr::Cancelled after cancel() (the last finished step is checkpointed).
+  QatOutcome run();
+
+  // Thread-safe controls.
+  void pause();
+  void unpause();
+  bool paused() const;
+  void cancel();
+  void replace_schedule(const TemperatureSchedule& schedule);  // from the next step on
+  // Throws a bcjr::Error if the run has not reached training yet or the linear/tile is unknown.
+  TilePosteriorView tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T) const;
+
+  const QatConfig& config() const;
+  const std::string& run_dir() const;
+
+ private:
+  struct Impl;
+  explicit QatSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bcjr::quant

@@ -1,0 +1,133 @@
+#include "engine/quant/run_folder.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+#include "bcjr/version.h"
+#include "engine/core/atomic_file.h"
+#include "engine/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace bcjr::quant {
+
+nlohmann::json build_info_json() {
+  return {{"program", "bcjr-studio"},
+          {"version", kVersion},
+          {"build_type", kBuildType},
+          {"compiler", kCompiler},
+          {"torch", kTorchVersion},
+          {"cuda_kernels", kBuiltWithCudaKernels}};
+}
+
+RunFolder RunFolder::create(const std::string& path, bool overwrite) {
+  BCJR_CHECK(!path.empty(), "run folder: empty path");
+  RunFolder r(path);
+  if (fs::exists(r.file("run.json")) && !overwrite)
+    fail("run folder ", path, " already holds a run (run.json); choose another --out or resume it with --resume");
+  std::error_code ec;
+  fs::create_directories(r.file("checkpoints"), ec);
+  if (!ec) fs::create_directories(r.file("snapshots"), ec);
+  BCJR_CHECK(!ec, "run folder ", path, ": cannot create it: ", ec.message());
+  if (overwrite) {
+    fs::remove(r.file("metrics.jsonl"), ec);
+    fs::remove(r.file("log.txt"), ec);
+  }
+  return r;
+}
+
+RunFolder RunFolder::open(const std::string& path) {
+  RunFolder r(path);
+  BCJR_CHECK(fs::is_regular_file(r.file("run.json")), "run folder ", path, ": no run.json (not a run folder)");
+  r.read_manifest();
+  std::error_code ec;
+  fs::create_directories(r.file("checkpoints"), ec);
+  fs::create_directories(r.file("snapshots"), ec);
+  return r;
+}
+
+void RunFolder::write_manifest(const nlohmann::json& manifest) const {
+  write_file_atomic(file("run.json"), manifest.dump(2) + "\n");
+}
+
+nlohmann::json RunFolder::read_manifest() const {
+  const std::string p = file("run.json");
+  try {
+    return nlohmann::json::parse(read_file(p));
+  } catch (const bcjr::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(p, ": not valid JSON: ", e.what());
+  }
+}
+
+void RunFolder::append_metrics(const nlohmann::json& line) const {
+  const std::string p = file("metrics.jsonl");
+  std::string text = fs::exists(p) ? read_file(p) : std::string();
+  text += line.dump() + "\n";
+  write_file_atomic(p, text);
+}
+
+std::vector<nlohmann::json> RunFolder::read_metrics() const {
+  const std::string p = file("metrics.jsonl");
+  std::vector<nlohmann::json> out;
+  if (!fs::exists(p)) return out;
+  std::istringstream in(read_file(p));
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    try {
+      out.push_back(nlohmann::json::parse(line));
+    } catch (const std::exception& e) {
+      fail(p, " line ", number, ": not valid JSON: ", e.what());
+    }
+  }
+  return out;
+}
+
+void RunFolder::filter_metrics(const std::function<bool(const nlohmann::json&)>& keep) const {
+  std::string text;
+  for (const auto& j : read_metrics())
+    if (keep(j)) text += j.dump() + "\n";
+  write_file_atomic(file("metrics.jsonl"), text);
+}
+
+void RunFolder::log(const std::string& line) const {
+  const std::string p = file("log.txt");
+  std::string text = fs::exists(p) ? read_file(p) : std::string();
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  text += std::string(stamp) + " " + line + "\n";
+  write_file_atomic(p, text);
+}
+
+std::string RunFolder::checkpoint_path(int64_t step) const {
+  char name[48];
+  std::snprintf(name, sizeof name, "checkpoints/step_%06lld.ckpt", static_cast<long long>(step));
+  return file(name);
+}
+
+std::string RunFolder::latest_checkpoint() const {
+  std::string best;
+  long long best_step = -1;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(file("checkpoints"), ec)) {
+    const std::string name = e.path().filename().string();
+    long long step = -1;
+    char tail[8] = {0};
+    if (std::sscanf(name.c_str(), "step_%lld.%5s", &step, tail) == 2 && std::string(tail) == "ckpt" && step > best_step) {
+      best_step = step;
+      best = e.path().string();
+    }
+  }
+  return best;
+}
+
+std::string RunFolder::snapshot_path(const std::string& name) const { return file("snapshots/" + name); }
+
+}  // namespace bcjr::quant

@@ -1,0 +1,16 @@
+#include "engine/quant/trellis_code.h"
+
+namespace bcjr::quant {
+
+TrellisCode TrellisCode::make(const QuantParams& p) {
+  p.validate();
+  TrellisCode c;
+  c.params = p;
+  c.spec = p.spec();
+  c.codebook = std::make_shared<const trellis::Codebook>(trellis::make_codebook(p.code, p.L, p.V, p.codebook_seed));
+  c.boundary = trellis::parse_boundary(p.boundary);
+  c.target_rms = p.rms_factor * double(c.codebook->rms());
+  return c;
+}
+
+}  // namespace bcjr::quant

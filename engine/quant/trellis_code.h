@@ -1,0 +1,23 @@
+// QuantParams made live: the trellis spec, the codebook (built once and shared by every linear
+// and by the soft-quantise op), the boundary, and the RMS the normalised weights are scaled to.
+#pragma once
+
+#include <memory>
+
+#include "engine/quant/quant_params.h"
+#include "engine/trellis/codebook.h"
+#include "engine/trellis/trellis_spec.h"
+
+namespace bcjr::quant {
+
+struct TrellisCode {
+  QuantParams params;
+  trellis::TrellisSpec spec;
+  std::shared_ptr<const trellis::Codebook> codebook;
+  trellis::Boundary boundary = trellis::Boundary::TailBiting;
+  double target_rms = 0;  // rms_factor * codebook RMS: the RMS of the normalised weights
+
+  static TrellisCode make(const QuantParams& p);
+};
+
+}  // namespace bcjr::quant
