@@ -35,7 +35,17 @@ struct FlipSnapshot {
   double predicted = 0;   // drift-budget prediction (about steps x lr for Adam)
 };
 
+// One finished training step, as the views need it.
+struct StepSnapshot {
+  int step = 0;
+  double temperature = 0, kl = 0, lr = 0, grad_norm = 0;
+  double seconds = 0, peak_mb = 0;
+  double eval_ppl = -1;  // -1: not evaluated at this step
+  QVector<FlipSnapshot> linears;
+};
+
 }  // namespace bcjr::widgets
 
+Q_DECLARE_METATYPE(bcjr::widgets::StepSnapshot)
 Q_DECLARE_METATYPE(bcjr::widgets::PosteriorSnapshot)
 Q_DECLARE_METATYPE(bcjr::widgets::FlipSnapshot)

@@ -5,8 +5,10 @@
 #include "engine/trellis/codebook.h"
 #include "engine/trellis/tile_posterior.h"
 #include "engine/trellis/viterbi.h"
+#include "engine/quant/qat_session.h"
 
 #include "app/studio/engine_worker.h"
+#include "app/studio/training_worker.h"
 
 #include <cmath>
 #include <random>
@@ -100,10 +102,29 @@ widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const
   return s;
 }
 
+widgets::PosteriorSnapshot EngineWorker::runPosterior(const TileRequest& r) const {
+  auto session = training_ ? training_->session() : nullptr;
+  BCJR_CHECK(session, "no BCJR-QAT run is going: start one (Run > Start) to look at its tiles");
+  quant::TilePosteriorView v = session->tile_posterior(r.run_layer, r.run_linear.toStdString(), r.run_tile, r.T);
+  widgets::PosteriorSnapshot s;
+  s.label = QString::fromStdString(v.label) + QString(", %1").arg(QString::fromStdString(v.method));
+  s.temperature = v.T;
+  s.steps = v.steps;
+  s.symbols = v.symbols;
+  s.marginals = QVector<float>(v.marginals.begin(), v.marginals.end());
+  for (int t = 0; t < v.steps; ++t) {
+    s.expected.append(v.mean[size_t(t) * v.V]);
+    s.stddev.append(std::sqrt(std::max(0.f, v.variance[size_t(t) * v.V])));
+    s.target.append(v.target[size_t(t) * v.V]);
+  }
+  s.viterbi_symbols = QVector<int>(v.viterbi_symbols.begin(), v.viterbi_symbols.end());
+  return s;
+}
+
 void EngineWorker::computePosterior(const TileRequest& r) {
   if (r.generation < latest_.load()) return;  // superseded while queued
   try {
-    Q_EMIT posteriorReady(posterior(r));
+    Q_EMIT posteriorReady(r.run_layer >= 0 ? runPosterior(r) : posterior(r));
   } catch (const std::exception& e) {
     Q_EMIT failed(QString::fromStdString(e.what()).section('\n', 0, 0));
   }

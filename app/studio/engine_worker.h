@@ -13,6 +13,8 @@
 
 namespace bcjr::studio {
 
+class TrainingWorker;
+
 // One tile to look at under the BCJR distribution.
 struct TileRequest {
   int L = 12, k = 2, V = 2, n = 256;
@@ -20,6 +22,9 @@ struct TileRequest {
   QString boundary = "tailbiting";
   double T = 0.1;
   quint64 seed = 0;         // for the random Gaussian tile when `weights` is empty
+  int run_layer = -1;       // >= 0: a tile of the running BCJR-QAT session instead
+  QString run_linear = "q_proj";
+  int run_tile = 0;
   QVector<float> weights;   // n weights in normalised units, or empty
   QString label;
   quint64 generation = 0;   // set by the sender; stale generations are skipped
@@ -31,6 +36,8 @@ class EngineWorker : public QObject {
   explicit EngineWorker(QObject* parent = nullptr);
   // Called from the GUI thread before queuing a request: anything older is skipped.
   quint64 nextGeneration() { return ++latest_; }
+  // Where tiles of a running session come from (set once, before requests arrive).
+  void setTrainingWorker(TrainingWorker* t) { training_ = t; }
   // Computes synchronously on the calling thread (the tests use this; the GUI goes through slots).
   static widgets::PosteriorSnapshot posterior(const TileRequest& r);
   static widgets::ThermoSnapshot thermodynamics(const TileRequest& r, const QVector<double>& temperatures);
@@ -45,7 +52,9 @@ class EngineWorker : public QObject {
   void failed(const QString& message);
 
  private:
+  widgets::PosteriorSnapshot runPosterior(const TileRequest& r) const;
   std::atomic<quint64> latest_{0};
+  TrainingWorker* training_ = nullptr;
 };
 
 }  // namespace bcjr::studio

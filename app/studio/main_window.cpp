@@ -1,6 +1,8 @@
 #include "app/studio/main_window.h"
 
 #include "app/studio/posterior_tab.h"
+#include "app/studio/run_dialog.h"
+#include "app/studio/training_worker.h"
 
 #include <QAction>
 #include <QApplication>
@@ -61,6 +63,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   connect(&worker_thread_, &QThread::finished, worker_, &QObject::deleteLater);
   connect(worker_, &EngineWorker::failed, this, [this](const QString& m) { log(tr("engine: %1").arg(m)); });
   worker_thread_.start();
+  // Training gets a thread of its own: a run blocks it for hours while posteriors stay live.
+  training_ = new TrainingWorker;
+  training_->moveToThread(&training_thread_);
+  connect(&training_thread_, &QThread::finished, training_, &QObject::deleteLater);
+  training_thread_.start();
+  worker_->setTrainingWorker(training_);
 
   posterior_tab_ = new PosteriorTab(worker_);
   posterior_tab_->setObjectName("posteriorTab");
@@ -93,14 +101,135 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   resizeDocks({log_dock}, {110}, Qt::Vertical);
 
   buildMenus();
+  connect(training_, &TrainingWorker::started, this, [this](const QString& dir, int total) {
+    flips_->clear();
+    curves_->clear();
+    schedule_->setCurrentStep(0);
+    log(tr("run %1 started: %2 steps").arg(dir).arg(total));
+    setRunning(true);
+  });
+  connect(training_, &TrainingWorker::stepFinished, this, &MainWindow::onStep);
+  connect(training_, &TrainingWorker::stepFinished, posterior_tab_, &PosteriorTab::refresh);
+  connect(training_, &TrainingWorker::logLine, this, &MainWindow::log);
+  connect(training_, &TrainingWorker::progress, this, [this](const QString& stage, qint64 done, qint64 total, double eta) {
+    QString msg = total > 0 ? tr("%1: %2/%3").arg(stage).arg(done).arg(total) : stage;
+    if (eta >= 0) msg += tr(", ETA %1 s").arg(eta, 0, 'f', 0);
+    statusBar()->showMessage(msg);
+  });
+  connect(training_, &TrainingWorker::finished, this, [this](const QString& summary) {
+    log(summary);
+    statusBar()->showMessage(summary);
+    setRunning(false);
+  });
+  connect(training_, &TrainingWorker::cancelled, this, [this](const QString& dir) {
+    log(tr("run %1 cancelled; resume it with Run > Resume run").arg(dir));
+    statusBar()->showMessage(tr("Cancelled"));
+    setRunning(false);
+  });
+  connect(training_, &TrainingWorker::failed, this, [this](const QString& message) {
+    log(tr("error: %1").arg(message));
+    QMessageBox::warning(this, tr("BCJR-QAT"), message);
+    setRunning(false);
+  });
+  // A schedule edited during a run takes effect at the next step.
+  connect(schedule_, &widgets::ScheduleEditor::scheduleChanged, this, [this] {
+    if (training_->session()) {
+      training_->replaceSchedule(schedule_->temperatures());
+      log(tr("schedule replaced; it takes effect at the next step"));
+    }
+  });
+  // Views redraw at most 25 times a second, however fast steps arrive.
+  redraw_timer_ = new QTimer(this);
+  redraw_timer_->setInterval(40);
+  connect(redraw_timer_, &QTimer::timeout, this, [this] {
+    if (!dirty_) return;
+    dirty_ = false;
+    flips_->refresh();
+    curves_->refresh();
+  });
+  redraw_timer_->start();
   setModel(options.model);
   setText(options.data);
   statusBar()->showMessage(tr("Ready"));
 }
 
 MainWindow::~MainWindow() {
+  // The posterior worker asks the training worker for its session: stop it first.
+  training_->cancel();
   worker_thread_.quit();
   worker_thread_.wait();
+  training_thread_.quit();
+  training_thread_.wait();
+}
+
+void MainWindow::setRunning(bool running) {
+  start_action_->setEnabled(!running);
+  resume_action_->setEnabled(!running);
+  pause_action_->setEnabled(running);
+  cancel_action_->setEnabled(running);
+  pause_action_->setText(tr("&Pause"));
+  if (!running) schedule_->setCurrentStep(-1);
+}
+
+void MainWindow::onStep(const widgets::StepSnapshot& s) {
+  for (const auto& f : s.linears) flips_->addSnapshot(f);
+  curves_->appendPoint(tr("KL(teacher || student)"), s.step, s.kl);
+  curves_->appendPoint(tr("temperature T"), s.step, s.temperature);
+  if (s.eval_ppl > 0) curves_->appendPoint(tr("held-out perplexity"), s.step, s.eval_ppl);
+  schedule_->setCurrentStep(s.step + 1);
+  statusBar()->showMessage(tr("step %1: T %2, KL %3, %4 s, peak %5 MB")
+                               .arg(s.step)
+                               .arg(s.temperature, 0, 'g', 3)
+                               .arg(s.kl, 0, 'g', 4)
+                               .arg(s.seconds, 0, 'f', 1)
+                               .arg(s.peak_mb, 0, 'f', 0));
+  dirty_ = true;
+}
+
+void MainWindow::startRun() {
+  RunDialog dialog(model_path_.isEmpty() ? "default" : model_path_, data_path_.isEmpty() ? "default" : data_path_, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  if (dialog.steps() > 0 && dialog.steps() != schedule_->steps()) schedule_->setSteps(dialog.steps());
+  TrainRequest r;
+  try {
+    r.config_json = dialog.configJson(schedule_->temperatures());
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Start BCJR-QAT"), QString::fromStdString(e.what()));
+    return;
+  }
+  r.run_dir = dialog.runDir();
+  startTraining(r);
+}
+
+void MainWindow::startTraining(const TrainRequest& r) {
+  setRunning(true);
+  QMetaObject::invokeMethod(training_, [w = training_, r] { w->start(r); }, Qt::QueuedConnection);
+}
+
+void MainWindow::resumeRun() {
+  QString dir = QFileDialog::getExistingDirectory(this, tr("Resume run"), QString::fromStdString(bcjr_home()) + "/runs");
+  if (dir.isEmpty()) return;
+  TrainRequest r;
+  r.run_dir = dir;
+  r.resume = true;
+  startTraining(r);
+}
+
+void MainWindow::togglePause() {
+  if (training_->paused()) {
+    training_->unpause();
+    pause_action_->setText(tr("&Pause"));
+    log(tr("continued"));
+  } else {
+    training_->pause();
+    pause_action_->setText(tr("&Continue"));
+    log(tr("pausing after the current step"));
+  }
+}
+
+void MainWindow::cancelRun() {
+  training_->cancel();
+  log(tr("cancelling: the run stops at its next check and keeps its last checkpoint"));
 }
 
 void MainWindow::buildMenus() {
@@ -113,10 +242,12 @@ void MainWindow::buildMenus() {
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   run->setObjectName("runMenu");
-  // Training controls arrive with the QAT engine's worker; until then the menu says so.
-  QAction* start = run->addAction(tr("&Start BCJR-QAT"));
-  start->setEnabled(false);
-  start->setToolTip(tr("Not available yet in this build"));
+  start_action_ = run->addAction(tr("&Start BCJR-QAT…"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::startRun);
+  resume_action_ = run->addAction(tr("&Resume run…"), this, &MainWindow::resumeRun);
+  pause_action_ = run->addAction(tr("&Pause"), this, &MainWindow::togglePause);
+  cancel_action_ = run->addAction(tr("&Cancel"), this, &MainWindow::cancelRun);
+  pause_action_->setEnabled(false);
+  cancel_action_->setEnabled(false);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());

@@ -4,6 +4,9 @@
 #include <QMainWindow>
 #include <QString>
 #include <QThread>
+#include <QTimer>
+
+#include "widgets/snapshots.h"
 
 class QLabel;
 class QPlainTextEdit;
@@ -20,6 +23,8 @@ namespace bcjr::studio {
 
 class EngineWorker;
 class PosteriorTab;
+class TrainingWorker;
+struct TrainRequest;
 
 struct StudioOptions {
   QString model = "default";  // a path, or "default"
@@ -37,6 +42,8 @@ class MainWindow : public QMainWindow {
   bool showView(const QString& name);
   // True once every view that computes something has its first result (for screenshots).
   bool viewsReady() const;
+  // Starts a run in the training thread (what Run > Start does after its dialog).
+  void startTraining(const TrainRequest& request);
   QString dataPath() const { return data_path_; }
   // The command line that does what the window would run, for logs and headless machines.
   static QString equivalentCommand(const StudioOptions& options);
@@ -46,6 +53,10 @@ class MainWindow : public QMainWindow {
   void openModel();
   void openText();
   void exportCurrentPlot();
+  void startRun();
+  void resumeRun();
+  void togglePause();
+  void cancelRun();
 
  private:
   void buildMenus();
@@ -57,7 +68,14 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_ = nullptr;
   QLabel* data_label_ = nullptr;
   QTabWidget* tabs_ = nullptr;
-  QThread worker_thread_;
+  void onStep(const bcjr::widgets::StepSnapshot& s);
+  void setRunning(bool running);
+
+  QThread worker_thread_, training_thread_;
+  TrainingWorker* training_ = nullptr;
+  QAction *start_action_ = nullptr, *resume_action_ = nullptr, *pause_action_ = nullptr, *cancel_action_ = nullptr;
+  QTimer* redraw_timer_ = nullptr;
+  bool dirty_ = false;
   EngineWorker* worker_ = nullptr;
   PosteriorTab* posterior_tab_ = nullptr;
   widgets::ScheduleEditor* schedule_ = nullptr;

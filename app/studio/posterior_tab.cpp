@@ -36,6 +36,25 @@ PosteriorTab::PosteriorTab(EngineWorker* worker, QWidget* parent)
   boundary_combo_ = new QComboBox;
   boundary_combo_->addItems({"tailbiting", "free"});
 
+  source_combo_ = new QComboBox;
+  source_combo_->addItems({tr("Gaussian tile"), tr("training run")});
+  source_combo_->setObjectName("posteriorSource");
+  layer_spin_ = new QSpinBox;
+  layer_spin_->setRange(0, 1000);
+  layer_spin_->setValue(4);
+  linear_combo_ = new QComboBox;
+  linear_combo_->addItems({"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
+  tile_spin_ = new QSpinBox;
+  tile_spin_->setRange(0, 1 << 24);
+  auto* run_bar = new QHBoxLayout;
+  run_bar->addWidget(new QLabel(tr("source")));
+  run_bar->addWidget(source_combo_);
+  run_bar->addWidget(new QLabel(tr("layer")));
+  run_bar->addWidget(layer_spin_);
+  run_bar->addWidget(linear_combo_);
+  run_bar->addWidget(new QLabel(tr("tile")));
+  run_bar->addWidget(tile_spin_);
+  run_bar->addStretch(1);
   auto* bar = new QHBoxLayout;
   bar->addWidget(new QLabel(tr("T")));
   bar->addWidget(t_slider_, 1);
@@ -49,6 +68,7 @@ PosteriorTab::PosteriorTab(EngineWorker* worker, QWidget* parent)
   bar->addWidget(seed_spin_);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(bar);
+  layout->addLayout(run_bar);
   layout->addWidget(view_, 1);
 
   coalesce_.setSingleShot(true);
@@ -59,6 +79,10 @@ PosteriorTab::PosteriorTab(EngineWorker* worker, QWidget* parent)
   connect(seed_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(true); });
   connect(code_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
   connect(boundary_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
+  connect(source_combo_, &QComboBox::currentIndexChanged, this, [this] { scheduleUpdate(false); });
+  connect(layer_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(false); });
+  connect(linear_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(false); });
+  connect(tile_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(false); });
   connect(this, &PosteriorTab::requestPosterior, worker_, &EngineWorker::computePosterior, Qt::QueuedConnection);
   connect(this, &PosteriorTab::requestThermodynamics, worker_, &EngineWorker::computeThermodynamics,
           Qt::QueuedConnection);
@@ -82,7 +106,16 @@ TileRequest PosteriorTab::currentRequest() const {
   r.boundary = boundary_combo_->currentText();
   r.T = temperature();
   r.seed = quint64(seed_spin_->value());
+  if (source_combo_->currentIndex() == 1) {
+    r.run_layer = layer_spin_->value();
+    r.run_linear = linear_combo_->currentText();
+    r.run_tile = tile_spin_->value();
+  }
   return r;
+}
+
+void PosteriorTab::refresh() {
+  if (source_combo_->currentIndex() == 1) scheduleUpdate(false);
 }
 
 void PosteriorTab::scheduleUpdate(bool thermodynamics) {
@@ -95,7 +128,7 @@ void PosteriorTab::send() {
   TileRequest r = currentRequest();
   r.generation = worker_->nextGeneration();
   Q_EMIT requestPosterior(r);
-  if (thermo_pending_) {
+  if (thermo_pending_ && r.run_layer < 0) {
     thermo_pending_ = false;
     QVector<double> grid;
     for (int i = 0; i <= 16; ++i) grid.append(std::pow(10.0, -2.5 + 2.5 * i / 16));  // 0.003 .. 1

@@ -28,6 +28,10 @@ class PosteriorTab : public QWidget {
   void setTemperature(double T);
   widgets::PosteriorView* view() const { return view_; }
 
+ public Q_SLOTS:
+  // Recomputes the current tile (a running session's tile changes after every step).
+  void refresh();
+
  Q_SIGNALS:
   void requestPosterior(const bcjr::studio::TileRequest& r);
   void requestThermodynamics(const bcjr::studio::TileRequest& r, const QVector<double>& temperatures);
@@ -44,6 +48,10 @@ class PosteriorTab : public QWidget {
   QSpinBox* seed_spin_;
   QComboBox* code_combo_;
   QComboBox* boundary_combo_;
+  QComboBox* source_combo_;
+  QSpinBox* layer_spin_;
+  QComboBox* linear_combo_;
+  QSpinBox* tile_spin_;
   QTimer coalesce_;
   bool thermo_pending_ = true;
 };

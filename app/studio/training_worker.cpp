@@ -1,0 +1,129 @@
+// LibTorch-facing engine headers first: Qt's `slots` macro must not be defined while they parse.
+#include <nlohmann/json.hpp>
+
+#include "engine/core/error.h"
+#include "engine/core/progress.h"
+#include "engine/quant/qat_session.h"
+
+#include "app/studio/training_worker.h"
+
+namespace bcjr::studio {
+
+namespace {
+
+// Forwards engine progress events to a Qt signal (queued to the GUI by the connection).
+class SignalProgress : public ProgressReporter {
+ public:
+  explicit SignalProgress(TrainingWorker* w) : w_(w) {}
+  bool report(const ProgressEvent& e) override {
+    Q_EMIT w_->progress(QString::fromStdString(e.stage), e.done, e.total, e.eta_s);
+    return true;  // cancellation goes through QatSession::cancel()
+  }
+
+ private:
+  TrainingWorker* w_;
+};
+
+widgets::StepSnapshot snapshot_of(const quant::StepMetrics& m) {
+  widgets::StepSnapshot s;
+  s.step = int(m.step);
+  s.temperature = m.T;
+  s.kl = m.kl;
+  s.lr = m.lr;
+  s.grad_norm = m.grad_norm;
+  s.seconds = m.seconds;
+  s.peak_mb = m.peak_rss_mb;
+  s.eval_ppl = m.eval_ppl;
+  for (const auto& l : m.linears) {
+    widgets::FlipSnapshot f;
+    f.linear = QString("L%1 %2").arg(l.layer).arg(QString::fromStdString(l.linear));
+    f.step = int(m.step);
+    f.flips = double(l.flips);
+    f.tiles_touched = double(l.tiles_touched);
+    f.drift_rms = l.drift_rms;
+    f.drift_path = l.drift_path;
+    f.radius = l.radius;
+    f.predicted = l.predicted;
+    if (l.flips >= 0) s.linears.append(f);
+  }
+  return s;
+}
+
+}  // namespace
+
+TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<TrainRequest>();
+  qRegisterMetaType<widgets::StepSnapshot>();
+}
+
+TrainingWorker::~TrainingWorker() = default;
+
+std::shared_ptr<quant::QatSession> TrainingWorker::session() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return session_;
+}
+
+void TrainingWorker::pause() {
+  if (auto s = session()) s->pause();
+}
+void TrainingWorker::unpause() {
+  if (auto s = session()) s->unpause();
+}
+void TrainingWorker::cancel() {
+  if (auto s = session()) s->cancel();
+}
+bool TrainingWorker::paused() const {
+  auto s = session();
+  return s && s->paused();
+}
+
+void TrainingWorker::replaceSchedule(const QVector<double>& temperatures) {
+  auto s = session();
+  if (!s || temperatures.isEmpty()) return;
+  std::vector<std::pair<double, double>> pts;
+  for (int i = 0; i < temperatures.size(); ++i) pts.emplace_back(double(i), temperatures[i]);
+  s->replace_schedule(quant::TemperatureSchedule::points(std::move(pts)));
+}
+
+void TrainingWorker::start(const TrainRequest& request) {
+  if (session()) {
+    Q_EMIT failed(tr("a run is already going"));
+    return;
+  }
+  try {
+    std::shared_ptr<quant::QatSession> s;
+    if (request.resume) {
+      s = quant::QatSession::resume(request.run_dir.toStdString());
+    } else {
+      auto j = nlohmann::json::parse(request.config_json.toStdString());
+      s = quant::QatSession::create(quant::QatConfig::from_json(j, "the run dialog"), request.run_dir.toStdString());
+    }
+    SignalProgress progress(this);
+    s->set_progress(&progress);
+    s->set_metrics_callback([this](const quant::StepMetrics& m) { Q_EMIT stepFinished(snapshot_of(m)); });
+    s->set_log_callback([this](const std::string& line) { Q_EMIT logLine(QString::fromStdString(line)); });
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      session_ = s;
+    }
+    Q_EMIT started(QString::fromStdString(s->run_dir()), int(s->config().total_steps()));
+    try {
+      quant::QatOutcome out = s->run();
+      QStringList parts;
+      for (auto& [name, ppl] : out.perplexities) parts << QString("%1 %2").arg(QString::fromStdString(name)).arg(ppl, 0, 'f', 4);
+      Q_EMIT finished(tr("run %1 finished after %2 steps; perplexity %3")
+                          .arg(QString::fromStdString(out.run_dir))
+                          .arg(out.steps_done)
+                          .arg(parts.join(", ")));
+    } catch (const Cancelled&) {
+      Q_EMIT cancelled(QString::fromStdString(s->run_dir()));
+    }
+    s->set_progress(nullptr);
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QString::fromStdString(e.what()).section('\n', 0, 0));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  session_.reset();
+}
+
+}  // namespace bcjr::studio

@@ -1,0 +1,61 @@
+// Runs one BCJR-QAT session (engine/quant/qat_session.h) in its own QThread. start() blocks that
+// thread for the whole run; pause, continue, cancel and schedule replacement are called from the
+// GUI thread and go straight to the session, which is thread-safe. Results leave as snapshots.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+#include <memory>
+#include <mutex>
+
+#include "widgets/snapshots.h"
+
+namespace bcjr::quant {
+class QatSession;
+}
+
+namespace bcjr::studio {
+
+struct TrainRequest {
+  QString config_json;  // a QatConfig as JSON (ignored when resuming)
+  QString run_dir;
+  bool resume = false;
+};
+
+class TrainingWorker : public QObject {
+  Q_OBJECT
+ public:
+  explicit TrainingWorker(QObject* parent = nullptr);
+  ~TrainingWorker() override;
+
+  // Thread-safe; no-ops when nothing runs.
+  void pause();
+  void unpause();
+  void cancel();
+  bool paused() const;
+  // Replaces the schedule from the next step on: T for each step 0..N-1.
+  void replaceSchedule(const QVector<double>& temperatures);
+  // The running session (or null), for posterior queries from another thread.
+  std::shared_ptr<quant::QatSession> session() const;
+
+ public Q_SLOTS:
+  void start(const bcjr::studio::TrainRequest& request);
+
+ Q_SIGNALS:
+  void started(const QString& run_dir, int total_steps);
+  void stepFinished(const bcjr::widgets::StepSnapshot& s);
+  void progress(const QString& stage, qint64 done, qint64 total, double eta_s);
+  void logLine(const QString& line);
+  void finished(const QString& summary);
+  void cancelled(const QString& run_dir);
+  void failed(const QString& message);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<quant::QatSession> session_;
+};
+
+}  // namespace bcjr::studio
+
+Q_DECLARE_METATYPE(bcjr::studio::TrainRequest)
