@@ -58,28 +58,47 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
   qRegisterMetaType<widgets::ThermoSnapshot>();
 }
 
+namespace {
+// One conversion for both sources: the engine's plain posterior view into the widget's snapshot.
+widgets::PosteriorSnapshot to_snapshot(const quant::TilePosteriorView& v) {
+  widgets::PosteriorSnapshot s;
+  s.label = QString::fromStdString(v.label) + QString(", %1").arg(QString::fromStdString(v.method));
+  s.temperature = v.T;
+  s.steps = v.steps;
+  s.symbols = v.symbols;
+  s.marginals = QVector<float>(v.marginals.begin(), v.marginals.end());
+  for (int t = 0; t < v.steps; ++t) {
+    s.expected.append(v.mean[size_t(t) * v.V]);
+    s.stddev.append(std::sqrt(std::max(0.f, v.variance[size_t(t) * v.V])));
+    s.target.append(v.target[size_t(t) * v.V]);
+  }
+  s.viterbi_symbols = QVector<int>(v.viterbi_symbols.begin(), v.viterbi_symbols.end());
+  return s;
+}
+}  // namespace
+
 widgets::PosteriorSnapshot EngineWorker::posterior(const TileRequest& r) {
   Prepared p = prepare(r);
   trellis::TilePosterior post = trellis::tile_posterior(p.w, p.spec, p.cb, p.opt);
   at::Tensor w = at::from_blob(p.w.data(), {1, r.n}, at::kFloat).clone();
   trellis::ViterbiResult hard = trellis::viterbi(w, p.spec, p.cb, p.opt.boundary);
 
-  widgets::PosteriorSnapshot s;
-  s.label = (r.label.isEmpty() ? QString("Gaussian tile (seed %1)").arg(r.seed) : r.label) +
-            QString(", %1").arg(QString::fromStdString(post.method));
-  s.temperature = r.T;
-  s.steps = post.steps;
-  s.symbols = post.symbols;
-  s.marginals = QVector<float>(post.symbol_marginals.begin(), post.symbol_marginals.end());
+  quant::TilePosteriorView v;
+  v.label = r.label.isEmpty() ? QString("Gaussian tile (seed %1)").arg(r.seed).toStdString() : r.label.toStdString();
+  v.T = r.T;
+  v.steps = post.steps;
+  v.symbols = post.symbols;
+  v.V = r.V;
+  v.marginals = post.symbol_marginals;
+  v.mean = post.mean;
+  v.variance = post.variance;
+  v.target = p.w;
   const int mask = post.symbols - 1;
   auto states = hard.states.accessor<int32_t, 2>();
-  for (int t = 0; t < post.steps; ++t) {
-    s.expected.append(post.mean[size_t(t) * r.V]);
-    s.stddev.append(std::sqrt(std::max(0.f, post.variance[size_t(t) * r.V])));
-    s.target.append(p.w[size_t(t) * r.V]);
-    s.viterbi_symbols.append(states[0][t] & mask);
-  }
-  return s;
+  for (int t = 0; t < post.steps; ++t) v.viterbi_symbols.push_back(states[0][t] & mask);
+  v.log_z = post.log_z;
+  v.method = post.method;
+  return to_snapshot(v);
 }
 
 widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
@@ -105,20 +124,7 @@ widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const
 widgets::PosteriorSnapshot EngineWorker::runPosterior(const TileRequest& r) const {
   auto session = training_ ? training_->session() : nullptr;
   BCJR_CHECK(session, "no BCJR-QAT run is going: start one (Run > Start) to look at its tiles");
-  quant::TilePosteriorView v = session->tile_posterior(r.run_layer, r.run_linear.toStdString(), r.run_tile, r.T);
-  widgets::PosteriorSnapshot s;
-  s.label = QString::fromStdString(v.label) + QString(", %1").arg(QString::fromStdString(v.method));
-  s.temperature = v.T;
-  s.steps = v.steps;
-  s.symbols = v.symbols;
-  s.marginals = QVector<float>(v.marginals.begin(), v.marginals.end());
-  for (int t = 0; t < v.steps; ++t) {
-    s.expected.append(v.mean[size_t(t) * v.V]);
-    s.stddev.append(std::sqrt(std::max(0.f, v.variance[size_t(t) * v.V])));
-    s.target.append(v.target[size_t(t) * v.V]);
-  }
-  s.viterbi_symbols = QVector<int>(v.viterbi_symbols.begin(), v.viterbi_symbols.end());
-  return s;
+  return to_snapshot(session->tile_posterior(r.run_layer, r.run_linear.toStdString(), r.run_tile, r.T));
 }
 
 void EngineWorker::computePosterior(const TileRequest& r) {
