@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <utility>
 #include <vector>
 
 struct float2 {
@@ -65,6 +66,10 @@ inline unsigned g_current = 0;
 inline ucontext_t g_scheduler;
 inline std::function<void()> g_body;
 inline std::vector<std::vector<char>> g_stacks;
+// 0: fibers resume in thread order. Otherwise each round resumes them in a fresh pseudo-random
+// order drawn from this seed, so that a test can show a result does not depend on which thread
+// reaches a shared write first (a race the fixed order would hide).
+inline uint64_t g_schedule_seed = 0;
 constexpr size_t kStackBytes = 64 * 1024;
 
 inline void barrier() {
@@ -97,10 +102,19 @@ void launch(Kernel kernel, unsigned grid, unsigned block, size_t dyn_bytes, Args
       f.ctx.uc_link = &g_scheduler;
       makecontext(&f.ctx, fiber_main, 0);
     }
+    std::vector<unsigned> order(block);
+    for (unsigned t = 0; t < block; ++t) order[t] = t;
+    uint64_t rng = g_schedule_seed * 0x9E3779B97F4A7C15ull + b;
     for (bool running = true; running;) {
       running = false;
       long barriers = -1;
-      for (unsigned t = 0; t < block; ++t) {
+      if (g_schedule_seed != 0) {
+        for (unsigned i = block; i > 1; --i) {  // Fisher-Yates with a 64-bit LCG
+          rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+          std::swap(order[i - 1], order[unsigned(rng >> 33) % i]);
+        }
+      }
+      for (unsigned t : order) {
         if (ctx.fibers[t].done) continue;
         g_current = t;
         g_thread_idx = Index3{t, 0, 0};
