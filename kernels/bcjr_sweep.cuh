@@ -1,6 +1,7 @@
 // BCJR forward-backward on the GPU over a batch of tiles, raw pointers on a stream: the forward
-// and backward log-sum-exp sweeps (optionally carrying the VJP's expectation tangents) and the
-// per-step posterior pass that yields the soft codeword, the symbol marginals and the gradient.
+// and backward log-sum-exp sweeps (optionally carrying the VJP's expectation tangents); the
+// backward sweep also reduces each step's posterior to the soft codeword and the gradient, and a
+// separate per-step posterior kernel serves the symbol marginals.
 //
 // Store vs recompute (docs/PERF.md has the figures): a sweep keeps, per tile and step, only the
 // 2^(L-kV) group values (one per predecessor or successor group), not the 2^L state messages:
@@ -36,6 +37,9 @@ struct BcjrLaunch {
   float* codeword;           // [tiles, n]
   float* grad;               // [tiles, n] (needs g)
   float* symbols;            // [tiles, N, 2^kV]
+  // Without symbols the posterior is fused into the backward sweep; true runs the separate
+  // posterior kernel anyway (the slow, obviously right path the fused one is tested against).
+  bool posterior_kernel;
   cudaStream_t stream;
 };
 
@@ -44,7 +48,8 @@ inline int64_t bcjr_workspace_floats(const TrellisDims& d) {
   return int64_t(d.N + 1) << (d.L - d.kv);
 }
 
-// Runs the three passes; throws std::runtime_error on a CUDA error.
+// Runs the forward sweep and the backward sweep with the posterior fused in (or, with symbols or
+// posterior_kernel, a plain backward sweep and the posterior kernel); throws std::runtime_error on a CUDA error.
 void launch_bcjr(const BcjrLaunch& a);
 
 // One instantiation per (L, kV, V, code); L = KV = 0 is the generic path. Defined in

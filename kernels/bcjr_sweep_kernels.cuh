@@ -12,8 +12,12 @@
 //
 // VJP tangents (expectation semiring): F_t[x] = E[sum_{tau<t} <g_tau, c(s_tau)> | group x] and
 // K_t[z] = E[sum_{tau>t} <g_tau, c(s_tau)> | group z], each shifted per step by a constant (its
-// value at index 0) to keep them small; the posterior pass is invariant to such shifts because it
-// forms Cov_P(G, c(s_t)) = E[G c] - E[G] E[c] from the same shifted G at each step.
+// value at index 0) to keep them small; the posterior is invariant to such shifts because it
+// forms Cov_P(G, c(s_t)) from the same shifted G at each step.
+//
+// The posterior (codeword, VJP) is reduced inside the backward sweep (kFuse, PostAcc below); the
+// separate posterior kernel, one block per (tile, step), serves the symbol marginals and is the
+// reference the fused path is tested against.
 #pragma once
 
 #include <algorithm>
@@ -35,20 +39,134 @@ constexpr int group_cache() {
   return (KV > 0 && KV <= 4) ? (1 << KV) : 0;
 }
 
-template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent>
+// The posterior mass of a set of states at one step, as the fused backward sweep merges it across
+// groups, threads and warps: weights relative to 2^R, R the log2 weight of the set's most probable
+// state (its reference: ties go to the smallest state index), and with tangents the moments of
+// (G - g, c - c_ref) around that state. Around the dominant state they stay exact as T -> 0, where
+// E[Gc] - E[G] E[c] in fp32 would cancel to noise. A plain aggregate so that it can be __shared__.
+template <int V, bool kTangent>
+struct PostAcc {
+  float R;
+  int ref;
+  float g, c[V];      // G and c(s) at the reference state
+  float den, num[V];  // sum w, sum w c
+  float sg, sc[V], sgc[V];  // sum w (G - g), sum w (c - c_ref), sum w (G - g)(c - c_ref)
+};
+
+template <int V, bool kTangent>
+__device__ __forceinline__ PostAcc<V, kTangent> post_empty() {
+  PostAcc<V, kTangent> p;
+  p.R = MaxOp::identity();
+  p.ref = 0x7fffffff;
+  p.g = p.den = p.sg = 0.f;
+#pragma unroll
+  for (int v = 0; v < V; ++v) p.c[v] = p.num[v] = p.sc[v] = p.sgc[v] = 0.f;
+  return p;
+}
+
+// a := a merged with b. The winner (larger R, then smaller reference index) keeps its reference;
+// the loser is scaled by 2^(R_l - R_w) <= 1 and re-referenced (dg = g_l - g_w, dc = c_l - c_w):
+//   S_gc + dg S_c + dc S_g + dg dc den,  S_g + dg den,  S_c + dc den.
+// The loser's moments are around a state no more probable than the winner's, so the shift does
+// not cancel. Symmetric in (a, b) bit for bit, so both lanes of a butterfly agree.
+template <int V, bool kTangent>
+__device__ __forceinline__ void post_merge(PostAcc<V, kTangent>& a, const PostAcc<V, kTangent>& b) {
+  const bool b_wins = b.R > a.R || (kTangent && b.R == a.R && b.ref < a.ref);
+  const PostAcc<V, kTangent> w = b_wins ? b : a, l = b_wins ? a : b;
+  const float f = fast_exp2(l.R - w.R);
+  a = w;
+  a.den = fmaf(f, l.den, w.den);
+#pragma unroll
+  for (int v = 0; v < V; ++v) a.num[v] = fmaf(f, l.num[v], w.num[v]);
+  if constexpr (kTangent) {
+    const float dg = l.g - w.g;
+    const float sg_l = fmaf(dg, l.den, l.sg);
+    a.sg = fmaf(f, sg_l, w.sg);
+#pragma unroll
+    for (int v = 0; v < V; ++v) {
+      const float dc = l.c[v] - w.c[v];
+      a.sgc[v] = fmaf(f, fmaf(dc, sg_l, fmaf(dg, l.sc[v], l.sgc[v])), w.sgc[v]);
+      a.sc[v] = fmaf(f, fmaf(dc, l.den, l.sc[v]), w.sc[v]);
+    }
+  }
+}
+
+template <int V, bool kTangent>
+__device__ __forceinline__ PostAcc<V, kTangent> post_shfl_xor(const PostAcc<V, kTangent>& a, int o) {
+  constexpr unsigned kAll = 0xffffffffu;
+  PostAcc<V, kTangent> b = a;
+  b.R = __shfl_xor_sync(kAll, a.R, o);
+  b.den = __shfl_xor_sync(kAll, a.den, o);
+#pragma unroll
+  for (int v = 0; v < V; ++v) b.num[v] = __shfl_xor_sync(kAll, a.num[v], o);
+  if constexpr (kTangent) {
+    b.ref = __shfl_xor_sync(kAll, a.ref, o);
+    b.g = __shfl_xor_sync(kAll, a.g, o);
+    b.sg = __shfl_xor_sync(kAll, a.sg, o);
+#pragma unroll
+    for (int v = 0; v < V; ++v) {
+      b.c[v] = __shfl_xor_sync(kAll, a.c[v], o);
+      b.sc[v] = __shfl_xor_sync(kAll, a.sc[v], o);
+      b.sgc[v] = __shfl_xor_sync(kAll, a.sgc[v], o);
+    }
+  }
+  return b;
+}
+
+// Butterfly over lanes [0, width) of each aligned run of `width` (a power of two) in a fixed
+// order; every lane ends with the same bits as the others of its run.
+template <int V, bool kTangent>
+__device__ __forceinline__ void post_warp_merge(PostAcc<V, kTangent>& a, int width = 32) {
+  for (int o = width >> 1; o > 0; o >>= 1) post_merge(a, post_shfl_xor(a, o));
+}
+
+// The block's posterior of step t from the per-warp partials (nwarps, a power of two), then its
+// outputs. Every warp reduces them, warp 0 writes: the emulation (kernels/emulation/) needs every
+// thread to meet the same shuffles, and the redundant copies only use issue slots the step's
+// slowest warp would leave idle at the barrier anyway.
+template <int V, bool kTangent>
+__device__ __forceinline__ void post_finish(const PostAcc<V, kTangent>* part, int nwarps, const BcjrLaunch& a,
+                                            int tile, int t) {
+  const int lane = threadIdx.x & 31;
+  PostAcc<V, kTangent> p = lane < nwarps ? part[lane] : post_empty<V, kTangent>();
+  post_warp_merge(p, nwarps);
+  if (threadIdx.x != 0) return;
+  const float inv = 1.f / p.den;
+  const size_t o = size_t(tile) * a.d.n + size_t(t) * V;
+#pragma unroll
+  for (int v = 0; v < V; ++v) {
+    a.codeword[o + v] = p.num[v] * inv;
+    if constexpr (kTangent) {
+      if (a.grad) a.grad[o + v] = (2.f / a.T) * (p.sgc[v] * inv - (p.sg * inv) * (p.sc[v] * inv));
+    }
+  }
+}
+
+// kFuse (backward only): besides the messages, each step's state posterior
+// log2 P_t(s) = val(s) + M_t[s >> kV] - log2 Z, val(s) = l_t(s) + B_t[s & (G-1)] being the term the
+// sweep exponentiates anyway and M_t (msg_f slot t) one value per output group, so the codeword
+// and (tangent) the VJP come at no extra exp per state. A last posterior-only iteration covers
+// t = 0. Per-warp partials are written before the barrier the next step needs anyway and reduced
+// one step late, as the normaliser is.
+template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent, bool kFuse = false>
 __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch a) {
+  static_assert(!(kForward && kFuse), "the posterior is fused into the backward sweep");
   const KernelShape<L_, KV_> sh(a.d);
   const int kv = sh.kv, G = sh.G, S = sh.S, N = sh.N, n = sh.n;
   const int tile = blockIdx.x;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+  using Acc = PostAcc<V, kTangent>;
 
   __shared__ float2 lut_s[K == CodeKind::Hyb ? kHybLutEntries : 1];
   __shared__ float part[2][32];
   __shared__ float scratch[32];
+  __shared__ Acc post_part[2][kFuse ? kSweepMaxThreads / 32 : 1];
 
   const size_t per_tile = size_t(N + 1) * G;
   float* msg = (kForward ? a.msg_f : a.msg_b) + tile * per_tile;
   float* tan = kTangent ? (kForward ? a.tan_f : a.tan_b) + tile * per_tile : nullptr;
+  const float* fmsg = kFuse ? a.msg_f + tile * per_tile : nullptr;
+  const float* ftan = kFuse && kTangent ? a.tan_f + tile * per_tile : nullptr;
   const float* w = a.w + size_t(tile) * n;
   const float* g = kTangent ? a.g + size_t(tile) * n : nullptr;
   const int ov = a.overlap ? a.overlap[tile] : -1;
@@ -65,19 +183,20 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
 
   double log2_norm = 0.0;
   float norm = 0.f;  // max of the input slot: 0 for the boundary slot
-  const int iters = kForward ? N : N - 1;
+  const int iters = kForward || kFuse ? N : N - 1;
   for (int i = 0; i < iters; ++i) {
     const int t = kForward ? i : N - 1 - i;  // the step whose local energies enter
-    const int out_slot = kForward ? t + 1 : t - 1;
+    const int out_slot = kForward ? t + 1 : t - 1;  // -1: the posterior-only step t = 0
     if (i > 0) {
       __syncthreads();  // the previous step's messages and partials are complete
       norm = reduce_partials(part[(i - 1) & 1], nwarps, MaxOp());
       log2_norm += norm;
+      if constexpr (kFuse) post_finish(post_part[(i - 1) & 1], nwarps, a, tile, t + 1);
     }
     const float* m_in = msg + size_t(t) * G;
-    float* m_out = msg + size_t(out_slot) * G;
+    float* m_out = msg + size_t(out_slot < 0 ? 0 : out_slot) * G;
     const float* t_in = kTangent ? tan + size_t(t) * G : nullptr;
-    float* t_out = kTangent ? tan + size_t(out_slot) * G : nullptr;
+    float* t_out = kTangent ? tan + size_t(out_slot < 0 ? 0 : out_slot) * G : nullptr;
     const float tref = kTangent ? t_in[0] : 0.f;
     float wt[V], gt[V];
 #pragma unroll
@@ -86,48 +205,133 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
       gt[v] = kTangent ? __ldg(g + t * V + v) : 0.f;
     }
 
+    Acc acc = post_empty<V, kTangent>();
     float local_max = MaxOp::identity();
     for (int y = threadIdx.x; y < G; y += blockDim.x) {
-      // Member p of group y: its log-weight, and (tangent) <g_t, c(s)> + tangent of its input group.
-      auto term = [&](int p, float& hv) -> float {
+      // Member p of group y: its log-weight, c(s), and (tangent) <g_t, c(s)> + tangent of its input group.
+      auto term = [&](int p, float& hv, float (&c)[V]) -> float {
         const uint32_t s = kForward ? uint32_t(p) * uint32_t(G) + uint32_t(y) : uint32_t(y) * uint32_t(S) + uint32_t(p);
         const uint32_t x = kForward ? s >> kv : s & uint32_t(G - 1);
-        float c[V];
         code_at<V, K>(s, lut_s, a.code.table, c);
         if constexpr (kTangent) hv = dot(gt, c) + t_in[x];
         return fmaf(-scale, sq_dist(c, wt), m_in[x]);
       };
+      // Fused: the group's best member (smallest u among ties) and the sums around it.
+      int ub = 0;
+      float hb = 0.f, cb[V], num[V], sc[V], sgc[V];
+#pragma unroll
+      for (int v = 0; v < V; ++v) cb[v] = num[v] = sc[v] = sgc[v] = 0.f;
+      auto keep_best = [&](int p, float hv, const float (&c)[V]) {
+        if constexpr (kFuse) {
+          ub = p;
+          hb = hv;
+#pragma unroll
+          for (int v = 0; v < V; ++v) cb[v] = c[v];
+        }
+      };
+      // One member's share of the exp pass: the message sums and, fused, the posterior moments.
+      float sum = 0.f, hs = 0.f;
+      auto accumulate = [&](float e, float hv, const float (&c)[V]) {
+        sum += e;
+        if constexpr (kFuse) {
+#pragma unroll
+          for (int v = 0; v < V; ++v) num[v] = fmaf(e, c[v], num[v]);
+          if constexpr (kTangent) {
+            const float eg = e * (hv - hb);
+            hs += eg;
+#pragma unroll
+            for (int v = 0; v < V; ++v) {
+              sc[v] = fmaf(e, c[v] - cb[v], sc[v]);
+              sgc[v] = fmaf(eg, c[v] - cb[v], sgc[v]);
+            }
+          }
+        } else if constexpr (kTangent) {
+          hs = fmaf(e, hv, hs);
+        }
+      };
       constexpr int kC = group_cache<KV_>();
-      float mx = MaxOp::identity(), sum = 0.f, hs = 0.f;
+      float mx = MaxOp::identity();
       if constexpr (kC > 0) {
-        float val[kC], hv[kC];
+        // Fused, the exp pass needs c(s) again: kept in registers without tangents (the kernel is at
+        // one block per SM either way), recomputed with them (it is at the 128-register cap).
+        constexpr bool kKeepCode = kFuse && !kTangent;
+        float val[kC], hv[kC], kept[kKeepCode ? kC : 1][V];
 #pragma unroll
         for (int p = 0; p < kC; ++p) {
-          val[p] = term(p, hv[p]);
-          mx = fmaxf(mx, val[p]);
+          float c[V];
+          val[p] = term(p, hv[p], c);
+          if constexpr (kKeepCode) {
+#pragma unroll
+            for (int v = 0; v < V; ++v) kept[p][v] = c[v];
+          }
+          if (val[p] > mx) {
+            mx = val[p];
+            keep_best(p, hv[p], c);
+          }
         }
 #pragma unroll
         for (int p = 0; p < kC; ++p) {
-          const float e = fast_exp2(val[p] - mx);
-          sum += e;
-          if constexpr (kTangent) hs = fmaf(e, hv[p], hs);
+          float c[V] = {};
+          if constexpr (kKeepCode) {
+#pragma unroll
+            for (int v = 0; v < V; ++v) c[v] = kept[p][v];
+          } else if constexpr (kFuse) {
+            code_at<V, K>(uint32_t(y) * uint32_t(S) + uint32_t(p), lut_s, a.code.table, c);
+          }
+          accumulate(fast_exp2(val[p] - mx), hv[p], c);
         }
       } else {
-        float hv = 0.f;
-        for (int p = 0; p < S; ++p) mx = fmaxf(mx, term(p, hv));
+        float hv = 0.f, c[V];
         for (int p = 0; p < S; ++p) {
-          const float e = fast_exp2(term(p, hv) - mx);
-          sum += e;
-          if constexpr (kTangent) hs = fmaf(e, hv, hs);
+          const float v = term(p, hv, c);
+          if (v > mx) {
+            mx = v;
+            keep_best(p, hv, c);
+          }
+        }
+        for (int p = 0; p < S; ++p) {
+          const float v = term(p, hv, c);
+          accumulate(fast_exp2(v - mx), hv, c);
         }
       }
       const float out = mx + fast_log2(sum) - norm;
-      m_out[y] = out;
       local_max = fmaxf(local_max, out);
-      if constexpr (kTangent) t_out[y] = hs / sum - tref;
+      if (out_slot >= 0) {
+        m_out[y] = out;
+        // Fused, hs is sum e (hv - hb): the same group mean, around the best member.
+        if constexpr (kTangent) t_out[y] = (kFuse ? hb + hs / sum : hs / sum) - tref;
+      }
+      if constexpr (kFuse) {
+        Acc grp = post_empty<V, kTangent>();
+        grp.R = mx + fmsg[size_t(t) * G + y];
+        grp.ref = y * S + ub;
+        grp.den = sum;
+#pragma unroll
+        for (int v = 0; v < V; ++v) grp.num[v] = num[v];
+        if constexpr (kTangent) {
+          grp.g = ftan[size_t(t) * G + y] + hb;
+          grp.sg = hs;
+#pragma unroll
+          for (int v = 0; v < V; ++v) {
+            grp.c[v] = cb[v];
+            grp.sc[v] = sc[v];
+            grp.sgc[v] = sgc[v];
+          }
+        }
+        post_merge(acc, grp);
+      }
     }
     local_max = warp_reduce(local_max, MaxOp());
     if (lane == 0) part[i & 1][warp] = local_max;
+    if constexpr (kFuse) {
+      post_warp_merge(acc);
+      if (lane == 0) post_part[i & 1][warp] = acc;
+    }
+  }
+
+  if constexpr (kFuse) {
+    __syncthreads();
+    post_finish(post_part[(iters - 1) & 1], nwarps, a, tile, 0);
   }
 
   if constexpr (kForward) {
@@ -160,7 +364,7 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
 
   __shared__ float2 lut_s[K == CodeKind::Hyb ? kHybLutEntries : 1];
   __shared__ float scratch[32];
-  BCJR_DYNAMIC_SHARED(float, sym_s);  // [2^kV] when symbol marginals are asked for
+  BCJR_DYNAMIC_SHARED(float, sym_s);  // [blockDim] when symbol marginals are asked for
 
   const size_t off = size_t(tile) * (N + 1) * G + size_t(t) * G;
   const float* mf = a.msg_f + off;
@@ -174,8 +378,6 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
     wt[v] = __ldg(a.w + size_t(tile) * n + t * V + v);
     gt[v] = kTangent ? __ldg(a.g + size_t(tile) * n + t * V + v) : 0.f;
   }
-  if (a.symbols)
-    for (int u = threadIdx.x; u < S; u += blockDim.x) sym_s[u] = 0.f;
   load_code_lut<K>(a.code, lut_s);
 
   const uint32_t states = 1u << L;
@@ -183,6 +385,7 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
   // formed around the most probable state's (G, c): near T -> 0 or with few paths, E[Gc] - E[G]E[c]
   // in fp32 would cancel to noise; around a reference on the dominant path it does not.
   float mx = MaxOp::identity(), best_g = 0.f, best_c[V];
+  uint32_t best_s = states;  // strict > over increasing s: the smallest index among the thread's maxima
 #pragma unroll
   for (int v = 0; v < V; ++v) best_c[v] = 0.f;
   for (uint32_t s = threadIdx.x; s < states; s += blockDim.x) {
@@ -191,6 +394,7 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
     const float f = fmaf(-scale, sq_dist(c, wt), __ldg(mf + (s >> kv)) + __ldg(mb + (s & (G - 1))));
     if (f > mx) {
       mx = f;
+      best_s = s;
       if constexpr (kTangent) {
         best_g = __ldg(tf + (s >> kv)) + dot(gt, c) + __ldg(tb + (s & (G - 1)));
 #pragma unroll
@@ -202,8 +406,13 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
   mx = block_reduce(mx, scratch, MaxOp());
   __shared__ float ref_s[V + 1];
   if constexpr (kTangent) {
-    // Any thread holding the maximum publishes its (G, c); exact ties are equally good references.
-    if (local_mx == mx) {
+    // Exact ties are frequent (t = 0 and N-1, where one message side is constant, and repeated hyb
+    // codewords). Any of them is an equally good reference, but a race between them would change
+    // the last bits of the gradient from run to run: the smallest state index among the maxima
+    // wins (as a float, exact for indices below 2^24).
+    const float mine = local_mx == mx ? float(best_s) : MinOp::identity();
+    const float ref_index = block_reduce(mine, scratch, MinOp());
+    if (mine == ref_index) {
       ref_s[0] = best_g;
 #pragma unroll
       for (int v = 0; v < V; ++v) ref_s[1 + v] = best_c[v];
@@ -217,7 +426,9 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
 
   // Pass 2: den = sum e, num = sum e c; (VJP) around the reference: sg = sum e G', sc = sum e c',
   // sgc = sum e G' c'.
-  float den = 0.f, num[V], sg = 0.f, sc[V], sgc[V];
+  // sym: this thread's share of symbol tid & (S-1), the only symbol its states carry (blockDim is a
+  // multiple of S); summed in a fixed order below, so that no float atomics make it order-dependent.
+  float den = 0.f, num[V], sg = 0.f, sc[V], sgc[V], sym = 0.f;
 #pragma unroll
   for (int v = 0; v < V; ++v) num[v] = sc[v] = sgc[v] = 0.f;
   for (uint32_t s = threadIdx.x; s < states; s += blockDim.x) {
@@ -237,7 +448,7 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
         sgc[v] = fmaf(eg, c[v] - c_ref[v], sgc[v]);
       }
     }
-    if (a.symbols) atomicAdd(&sym_s[s & (S - 1)], e);
+    sym += e;
   }
   den = block_reduce(den, scratch, SumOp());
 #pragma unroll
@@ -261,8 +472,13 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
     }
   }
   if (a.symbols) {
+    sym_s[threadIdx.x] = sym;
     __syncthreads();
-    for (int u = threadIdx.x; u < S; u += blockDim.x) a.symbols[(size_t(tile) * N + t) * S + u] = sym_s[u] * inv;
+    if (int(threadIdx.x) < S) {
+      float acc = 0.f;
+      for (int j = threadIdx.x; j < int(blockDim.x); j += S) acc += sym_s[j];
+      a.symbols[(size_t(tile) * N + t) * S + threadIdx.x] = acc * inv;
+    }
   }
 }
 
@@ -274,11 +490,20 @@ void launch_bcjr_tpl(const BcjrLaunch& a) {
   if (a.tiles <= 0) return;
   const int G = 1 << (a.d.L - a.d.kv);
   const int threads = std::min(std::max(G, 32), kSweepMaxThreads);
-  const size_t sym_bytes = a.symbols ? sizeof(float) * (size_t(1) << a.d.kv) : 0;
+  static_assert(kPosteriorThreads >= 256, "the posterior's symbol sums need blockDim >= 2^kV (kV <= 8)");
+  const size_t sym_bytes = a.symbols ? sizeof(float) * kPosteriorThreads : 0;
   const unsigned post_blocks = unsigned(a.tiles) * unsigned(a.d.N);
+  // Symbol marginals (the GUI's) come only from the separate posterior kernel, which is also the
+  // reference the fused backward sweep is tested against.
+  const bool fused = !a.symbols && !a.posterior_kernel;
   if (a.g) {
     BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, true, true>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr forward sweep (tangent)");
+    if (fused) {
+      BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, true, true>), a.tiles, threads, 0, a.stream, a);
+      BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep with posterior (vjp)");
+      return;
+    }
     BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, true>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep (tangent)");
     BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, true>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
@@ -286,6 +511,11 @@ void launch_bcjr_tpl(const BcjrLaunch& a) {
   } else {
     BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, true, false>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr forward sweep");
+    if (fused) {
+      BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, false, true>), a.tiles, threads, 0, a.stream, a);
+      BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep with posterior");
+      return;
+    }
     BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, false>), a.tiles, threads, 0, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep");
     BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, false>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);

@@ -1,5 +1,5 @@
 // Parity of the CUDA trellis kernels with the CPU reference (engine/trellis): Viterbi, BCJR forward
-// and VJP, free and fixed-overlap boundaries, several (L, k, V, code), odd tile counts, batches
+// (fused posterior and posterior kernel) and VJP, free and fixed-overlap boundaries, several (L, k, V, code), odd tile counts, batches
 // that do not divide the tile count, tail-biting through the public API and its bitstreams, and
 // the VJP against finite differences. Fresh random inputs every run (the seed is printed).
 #include <gtest/gtest.h>
@@ -149,6 +149,11 @@ TEST(TrellisCuda, BcjrForwardMatchesCpu) {
         EXPECT_LT(lz_err, 1e-5 * ref.log_z.abs().max().item<double>() + 2e-3) << "log Z";
         EXPECT_LT((sm - ref.symbol_marginals).abs().max().item<double>(), 5e-4) << "symbol marginals";
         EXPECT_LT((sm.sum(-1) - 1).abs().max().item<double>(), 1e-4) << "symbol marginals sum to 1";
+        // With marginals the posterior kernel ran (the reference path); without, the posterior is
+        // reduced inside the backward sweep.
+        const auto fused = bcjr_forward_cuda(w.to(cuda()), s, cb, T, tb ? ov.to(cuda()) : ov, false);
+        EXPECT_LT(rel_err(fused.codeword.cpu(), cw), 2e-5) << "fused posterior vs posterior kernel";
+        EXPECT_TRUE(torch::equal(fused.log_z.cpu(), lz)) << "the sweeps are shared";
       }
     }
   }
@@ -229,6 +234,17 @@ TEST(TrellisCuda, BatchesThatDoNotDivideTheTilesGiveTheSameResult) {
   EXPECT_TRUE(torch::equal(b_all.codeword, b_b.codeword));
   EXPECT_TRUE(torch::equal(b_all.grad_w, b_b.grad_w));
   EXPECT_TRUE(torch::equal(b_all.log_z, b_b.log_z));
+  // The forward alone (fused posterior) and with symbol marginals (posterior kernel) as well.
+  const auto f_all = bcjr_forward_cuda(w, s, cb, 0.1, torch::Tensor(), true);
+  const auto f_free = bcjr_forward_cuda(w, s, cb, 0.1, torch::Tensor(), false);
+  setenv("BCJR_CUDA_WORKSPACE_MB", "10", 1);  // forward: 4.2 MB a tile, 2 a batch
+  poison_cuda_cache();
+  const auto f_b = bcjr_forward_cuda(w, s, cb, 0.1, torch::Tensor(), true);
+  const auto f_free_b = bcjr_forward_cuda(w, s, cb, 0.1, torch::Tensor(), false);
+  unsetenv("BCJR_CUDA_WORKSPACE_MB");
+  EXPECT_TRUE(torch::equal(f_all.symbol_marginals, f_b.symbol_marginals));
+  EXPECT_TRUE(torch::equal(f_all.codeword, f_b.codeword));
+  EXPECT_TRUE(torch::equal(f_free.codeword, f_free_b.codeword));
 }
 
 // Tail-biting through the public API (QTIP's two passes at L=16, every overlap at small L): the

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <random>
@@ -64,35 +65,51 @@ struct SoftOut {
   torch::Tensor codeword, log_z, symbols, grad;
 };
 
+// How a run is launched: the separate posterior kernel instead of the fused backward sweep, tiles
+// per launch (0: all), and the emulation's fiber order (0: thread order, else shuffled per round).
+struct RunOpts {
+  bool posterior_kernel = false;
+  int batch = 0;
+  uint64_t schedule_seed = 0;
+};
+
 SoftOut run_bcjr(const TrellisSpec& s, const Codebook& cb, const torch::Tensor& w, const torch::Tensor& g,
-                 const torch::Tensor& ov, double T, bool symbols) {
+                 const torch::Tensor& ov, double T, bool symbols, const RunOpts& opts = RunOpts()) {
   const auto d = dims_of(s);
   const int tiles = int(w.size(0));
   CodeBuffers code(cb);
-  const int64_t ws = K::bcjr_workspace_floats(d) * tiles;
+  const int batch = opts.batch > 0 ? std::min(opts.batch, tiles) : tiles;
+  // Workspace for one batch only, reused (and left dirty) by the next, as the host code does.
+  const int64_t ws = K::bcjr_workspace_floats(d) * batch;
   std::vector<float> msg_f(ws, kPoison), msg_b(ws, kPoison), tan_f(ws, kPoison), tan_b(ws, kPoison);
   SoftOut out;
   out.codeword = torch::full({tiles, s.n}, kPoison);
   out.grad = torch::full({tiles, s.n}, kPoison);
   out.symbols = torch::full({tiles, s.steps(), s.symbols()}, kPoison);
   auto log2z = torch::full({tiles}, double(kPoison), torch::kDouble);
-  K::BcjrLaunch a{};
-  a.d = d;
-  a.code = code.ref;
-  a.tiles = tiles;
-  a.T = float(T);
-  a.w = w.data_ptr<float>();
-  a.g = g.defined() ? g.data_ptr<float>() : nullptr;
-  a.overlap = ov.defined() ? ov.data_ptr<int32_t>() : nullptr;
-  a.msg_f = msg_f.data();
-  a.msg_b = msg_b.data();
-  a.tan_f = tan_f.data();
-  a.tan_b = tan_b.data();
-  a.log2z = log2z.data_ptr<double>();
-  a.codeword = out.codeword.data_ptr<float>();
-  a.grad = g.defined() ? out.grad.data_ptr<float>() : nullptr;
-  a.symbols = symbols ? out.symbols.data_ptr<float>() : nullptr;
-  K::launch_bcjr(a);
+  bcjr_emu::g_schedule_seed = opts.schedule_seed;
+  for (int t0 = 0; t0 < tiles; t0 += batch) {
+    const int nb = std::min(batch, tiles - t0);
+    K::BcjrLaunch a{};
+    a.d = d;
+    a.code = code.ref;
+    a.tiles = nb;
+    a.T = float(T);
+    a.w = w.data_ptr<float>() + int64_t(t0) * s.n;
+    a.g = g.defined() ? g.data_ptr<float>() + int64_t(t0) * s.n : nullptr;
+    a.overlap = ov.defined() ? ov.data_ptr<int32_t>() + t0 : nullptr;
+    a.msg_f = msg_f.data();
+    a.msg_b = msg_b.data();
+    a.tan_f = tan_f.data();
+    a.tan_b = tan_b.data();
+    a.log2z = log2z.data_ptr<double>() + t0;
+    a.codeword = out.codeword.data_ptr<float>() + int64_t(t0) * s.n;
+    a.grad = g.defined() ? out.grad.data_ptr<float>() + int64_t(t0) * s.n : nullptr;
+    a.symbols = symbols ? out.symbols.data_ptr<float>() + int64_t(t0) * s.steps() * s.symbols() : nullptr;
+    a.posterior_kernel = opts.posterior_kernel;
+    K::launch_bcjr(a);
+  }
+  bcjr_emu::g_schedule_seed = 0;
   out.log_z = log2z * std::log(2.0);
   return out;
 }
@@ -305,6 +322,107 @@ TEST(KernelsEmulated, BcjrVjpMatchesCpu) {
       EXPECT_LT(rel_err(got.codeword, ref.codeword), 2e-4);
     }
   }
+}
+
+// The fused backward sweep (posterior reduced inside it) against the separate posterior kernel and
+// the CPU reference: forward codeword and log Z, and the VJP, both boundaries, temperatures down to
+// 0.02 (where fp32 gets tight and a covariance not formed around the dominant state would be noise).
+TEST(KernelsEmulated, FusedPosteriorMatchesPosteriorKernelAndCpu) {
+  RunOpts reference;
+  reference.posterior_kernel = true;
+  int checked = 0;
+  for (const auto& c : kConfigs) {
+    for (bool tb : {false, true}) {
+      for (double T : {0.5, 0.1, 0.02}) {
+        const Case k = make_case(c, tb);
+        SCOPED_TRACE(trace(k) + " T=" + std::to_string(T));
+        const auto cpu = bcjr_cpu(k.w, k.s, k.cb, T, k.ov, k.g, false);
+        const auto fwd = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, false);
+        const auto fwd_ref = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, false, reference);
+        const auto vjp = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false);
+        const auto vjp_ref = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, reference);
+        ASSERT_TRUE(torch::isfinite(fwd.codeword).all().item<bool>());
+        ASSERT_TRUE(torch::isfinite(vjp.codeword).all().item<bool>());
+        ASSERT_TRUE(torch::isfinite(vjp.grad).all().item<bool>());
+        // The sweeps are shared, so log Z is the same computation on both paths.
+        EXPECT_TRUE(torch::equal(fwd.log_z, fwd_ref.log_z));
+        EXPECT_LT(rel_err(fwd.codeword, fwd_ref.codeword), 2e-5) << "fused codeword vs posterior kernel";
+        EXPECT_LT(rel_err(vjp.codeword, vjp_ref.codeword), 2e-5) << "fused codeword (vjp) vs posterior kernel";
+        EXPECT_LT(rel_err(fwd.codeword, cpu.codeword), 2e-4) << "fused codeword vs CPU";
+        // A gradient at T = 0.02 is (2/T) times a covariance of fp32 quantities: compared in units of
+        // its own size, with the floor for tiles that are nearly deterministic.
+        const double tol = T < 0.05 ? 3e-3 : 1e-3;
+        EXPECT_LT(rel_err_floor(vjp.grad, vjp_ref.grad, 1e-2), tol) << "fused grad vs posterior kernel";
+        EXPECT_LT(rel_err_floor(vjp.grad, cpu.grad_w, 1e-2), tol) << "fused grad vs CPU";
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, int(kConfigs.size()) * 6);
+}
+
+// A code with exact ties of different (G, c) at step 0: c(s) = +-base[s & (G-1)], the sign from the
+// top bit, and w_0 = 0, so s and s with its top bit flipped have the same weight (free boundary:
+// M_0 is constant, and both share B_0) but opposite codewords. Which one a kernel takes as the
+// covariance's reference changes the last bits of the gradient unless the choice is fixed.
+Case tie_case(uint64_t seed) {
+  const Config c{6, 2, 1, "lut", 12, 5};
+  Case k{c, spec_of(c), Codebook{}, {}, {}, {}, seed};
+  std::mt19937 rng{uint32_t(seed)};
+  std::normal_distribution<float> normal;
+  const int L = c.L, G = 1 << (L - c.k * c.V);
+  std::vector<float> base(G), table(size_t(1) << L);
+  for (auto& b : base) b = normal(rng);
+  for (size_t s = 0; s < table.size(); ++s) table[s] = ((s >> (L - 1)) & 1 ? -1.f : 1.f) * base[s & (G - 1)];
+  k.cb = codebook_from_table(table, L, c.V, "tie test table");
+  torch::manual_seed(seed);
+  k.w = (torch::randn({c.tiles, c.n}) * 0.9 * k.cb.rms()).contiguous();
+  k.w.index_put_({torch::indexing::Slice(), 0}, 0.f);
+  k.g = torch::randn({c.tiles, c.n}).contiguous();
+  return k;
+}
+
+// Bitwise the same whatever the batching (tiles per launch, a workspace left dirty by the previous
+// batch) and whatever order the emulation runs a block's threads in (a shared write that races
+// would take a different winner): the fused path, the posterior kernel and its symbol marginals.
+TEST(KernelsEmulated, BcjrIsBitwiseIndependentOfBatchingAndThreadOrder) {
+  std::vector<Case> cases;
+  cases.push_back(tie_case(fresh_seed()));
+  cases.push_back(make_case({10, 2, 2, "hyb", 32, 5}, false));
+  cases.push_back(make_case({10, 2, 2, "hyb", 32, 5}, true));
+  cases.push_back(make_case({16, 2, 2, "hyb", 8, 3}, false));
+  for (const Case& k : cases) {
+    for (bool posterior_kernel : {false, true}) {
+      SCOPED_TRACE(trace(k) + (posterior_kernel ? " posterior kernel" : " fused"));
+      const double T = 0.1;
+      RunOpts base;
+      base.posterior_kernel = posterior_kernel;
+      const auto ref = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, base);
+      const auto ref_sym = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, true, base);
+      for (uint64_t sched : {uint64_t(1), uint64_t(7), fresh_seed() | 1}) {
+        RunOpts o = base;
+        o.batch = 2;
+        o.schedule_seed = sched;
+        SCOPED_TRACE("schedule seed " + std::to_string(sched));
+        const auto got = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, o);
+        EXPECT_TRUE(torch::equal(got.codeword, ref.codeword));
+        EXPECT_TRUE(torch::equal(got.log_z, ref.log_z));
+        EXPECT_TRUE(torch::equal(got.grad, ref.grad));
+        const auto sym = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, true, o);
+        EXPECT_TRUE(torch::equal(sym.symbols, ref_sym.symbols));
+        EXPECT_TRUE(torch::equal(sym.codeword, ref_sym.codeword));
+      }
+    }
+  }
+}
+
+// The tie case above tests something only if its ties are there: the tied states carry opposite
+// codewords and equal mass, so the soft codeword of step 0 is 0.
+TEST(KernelsEmulated, TieCaseIsSymmetricAtStepZero) {
+  const Case k = tie_case(fresh_seed());
+  SCOPED_TRACE(trace(k));
+  const auto got = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, 0.1, false, RunOpts{true, 0, 0});
+  EXPECT_LT(got.codeword.select(1, 0).abs().max().item<double>(), 1e-6) << "E[c(s_0)] = 0 by symmetry";
 }
 
 }  // namespace
