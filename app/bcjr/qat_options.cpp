@@ -23,6 +23,7 @@ const char* const kQatCommonHelp =
     "  --eval-ctx N         perplexity window (default 2048)\n"
     "  --eval-windows N     cap on perplexity windows, 0 = all (default 0)\n"
     "  --no-eval            skip the FP / PTQ / QAT perplexities\n"
+    "  --device D           cpu or cuda: where the model, W_latent and the trellis work run (default cpu)\n"
     "  --threads N          CPU threads\n";
 
 const char* const kQatTrainHelp =
@@ -80,6 +81,7 @@ quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
   c.eval_ctx = a.integer("eval-ctx", c.eval_ctx);
   c.eval_windows = a.integer("eval-windows", c.eval_windows);
   if (a.flag("no-eval")) c.eval_before_after = false;
+  c.device = a.get("device", c.device);
   if (training) {
     c.ptq_mode = a.get("ptq", c.ptq_mode);
     c.multi_layer = a.get("multi-layer", c.multi_layer);

@@ -30,6 +30,9 @@ PtqLinearResult ptq_linear(const torch::Tensor& w, const torch::Tensor& hessian,
              "] is not a multiple of the ", kTileSide, "x", kTileSide, " tile");
   BCJR_CHECK(mode == PtqMode::Rht || hessian.defined(), "PTQ ldlq of layer ", layer, " ", name,
              ": needs a proxy Hessian (calibration data)");
+  // The linear algebra (RHT, BlockLDLQ in float64) runs on the CPU; the Viterbi searches run where
+  // the weight lives, so a model on the GPU gets the CUDA kernels.
+  const torch::Device trellis_device = w.device();
   auto w32 = w.detach().to(torch::kCPU, torch::kFloat32);
   PtqLinearResult r;
   QuantizedLinear& q = r.q;
@@ -48,7 +51,7 @@ PtqLinearResult ptq_linear(const torch::Tensor& w, const torch::Tensor& hessian,
 
   if (mode == PtqMode::Rht) {
     ProgressStage stage(progress, "PTQ layer " + std::to_string(layer) + " " + name, 1);
-    auto v = trellis::viterbi(to_tiles(w_norm).contiguous(), code.spec, *code.codebook, code.boundary);
+    auto v = viterbi_tiles(to_tiles(w_norm), code, trellis_device);
     q.states = v.states;
     q.method = v.method;
     stage.advance();
@@ -58,7 +61,7 @@ PtqLinearResult ptq_linear(const torch::Tensor& w, const torch::Tensor& hessian,
     q.states = torch::empty({tile_rows * tiles_per_row, code.spec.steps()}, torch::kInt32);
     auto quantize = [&](const torch::Tensor& target, int64_t block) {
       auto tiles = target.to(torch::kFloat32).reshape({tile_rows, kTileSide, kTileSide}).reshape({tile_rows, kTileSize});
-      auto v = trellis::viterbi(tiles.contiguous(), code.spec, *code.codebook, code.boundary);
+      auto v = viterbi_tiles(tiles, code, trellis_device);
       q.method = v.method;
       auto idx = torch::arange(tile_rows, torch::kLong) * tiles_per_row + block;
       q.states.index_copy_(0, idx, v.states);

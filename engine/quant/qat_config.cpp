@@ -26,6 +26,7 @@ void QatConfig::validate() const {
              (ptq_mode == "ldlq" ? " (ldlq needs at least one)" : ""));
   BCJR_CHECK(checkpoint_every >= 0 && flips_every >= 0 && eval_every >= 0, "QAT: negative --*-every");
   BCJR_CHECK(eval_ctx >= 2 && eval_windows >= 0, "QAT: --eval-ctx ", eval_ctx, " / --eval-windows ", eval_windows);
+  BCJR_CHECK(device == "cpu" || device == "cuda", "QAT: --device '", device, "' (expected cpu or cuda)");
 }
 
 int64_t QatConfig::total_steps() const {
@@ -55,7 +56,8 @@ nlohmann::json QatConfig::to_json() const {
           {"eval_every", eval_every},
           {"eval_ctx", eval_ctx},
           {"eval_windows", eval_windows},
-          {"eval_before_after", eval_before_after}};
+          {"eval_before_after", eval_before_after},
+          {"device", device}};
 }
 
 QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& source) {
@@ -90,6 +92,7 @@ QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& sourc
     c.eval_ctx = j.value("eval_ctx", c.eval_ctx);
     c.eval_windows = j.value("eval_windows", c.eval_windows);
     c.eval_before_after = j.value("eval_before_after", c.eval_before_after);
+    c.device = j.value("device", c.device);
   } catch (const bcjr::Error&) {
     throw;
   } catch (const std::exception& e) {

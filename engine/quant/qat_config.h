@@ -35,6 +35,7 @@ struct QatConfig {
   int64_t eval_ctx = 2048;
   int64_t eval_windows = 0;           // 0: every full window of eval_data
   bool eval_before_after = true;      // FP, PTQ and QAT perplexity
+  std::string device = "cpu";         // cpu | cuda: where the model, W_latent and the trellis work live
 
   // Throws a bcjr::Error naming the bad field.
   void validate() const;

@@ -125,6 +125,10 @@ QatOutcome QatSession::run() {
   data.bos_policy = model::perplexity_bos_policy(eval.bos_id);
   auto llama = model::llama_from_tensors(loaded.config, loaded.tensors, loaded.path);
   loaded.tensors.clear();
+  if (s.config.device == "cuda") {
+    BCJR_CHECK(torch::cuda::is_available(), "QAT: --device cuda, but no CUDA device is available to this build");
+    llama->to(torch::Device(torch::kCUDA, 0), torch::kFloat32);
+  }
 
   QatHooks hooks;
   hooks.progress = &progress;

@@ -113,7 +113,7 @@ void QatTrainer::uninstall() {
 void QatTrainer::install_constants(const std::map<LinearKey, torch::Tensor>& weights) {
   uninstall();
   for (const auto& kv : weights) {
-    torch::Tensor w = kv.second;
+    torch::Tensor w = kv.second.to(model_->device());
     model_->set_weight_provider(kv.first.first, kv.first.second, [w] { return w; });
   }
 }
@@ -123,7 +123,7 @@ void QatTrainer::install(const std::vector<int64_t>& soft_layers, double T) {
   // Greedy: the layers finished so far stay installed hardened; independent: they stay FP.
   if (config_.multi_layer == "greedy")
     for (const auto& kv : hardened_weights_) {
-      torch::Tensor w = kv.second;
+      torch::Tensor w = kv.second.to(model_->device());
       model_->set_weight_provider(kv.first.first, kv.first.second, [w] { return w; });
     }
   for (auto& kv : latents_) {
@@ -198,7 +198,7 @@ void QatTrainer::start_phase(int64_t phase) {
       auto l = std::make_unique<Latent>();
       l->key = key;
       l->q = &ptq_.at(key).q;
-      l->w = ptq_.at(key).reconstruction.detach().clone().set_requires_grad(true);
+      l->w = ptq_.at(key).reconstruction.detach().to(model_->device()).clone().set_requires_grad(true);
       torch::NoGradGuard ng;
       l->init_rot = normalised_tiles(l->q->rht(), l->q->scale, l->w.detach());
       l->prev_rot = l->init_rot;
@@ -351,7 +351,7 @@ void QatTrainer::write_checkpoint() {
                          {"config", config_.to_json()}};
   nlohmann::json paths = nlohmann::json::object();
   for (auto& kv : latents_) {
-    a.write(latent_key(kv.first), kv.second->w.detach());
+    a.write(latent_key(kv.first), kv.second->w.detach().to(torch::kCPU));  // readable without the GPU
     paths[latent_key(kv.first)] = kv.second->path;
   }
   meta["paths"] = paths;
@@ -404,7 +404,7 @@ bool QatTrainer::load_checkpoint() {
                  w.sizes());
       kv.second->w.copy_(w);
       kv.second->path = meta.at("paths").value(latent_key(kv.first), 0.0);
-      kv.second->prev_rot = normalised_tiles(kv.second->q->rht(), kv.second->q->scale, w);
+      kv.second->prev_rot = normalised_tiles(kv.second->q->rht(), kv.second->q->scale, kv.second->w.detach());
     }
     torch::serialize::InputArchive opt;
     a.read("optimizer", opt);
@@ -463,7 +463,7 @@ void QatTrainer::write_results() {
   for (const auto& kv : hardened_) {
     if (config_.steps == 0) break;  // PTQ only: nothing was trained
     auto f = count_flips(kv.second.states, ptq_.at(kv.first).q.states);
-    auto w = model_->linear(kv.first.first, kv.first.second)->weight.detach();
+    auto w = model_->linear(kv.first.first, kv.first.second)->weight.detach().to(torch::kCPU);
     const double mse = (hardened_weights_.at(kv.first) - w).pow(2).mean().item<double>();
     j["qat"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", mse}, {"flips", f.steps},
                         {"tiles_touched", f.tiles}, {"method", kv.second.method}});
@@ -577,7 +577,7 @@ trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::stri
     else w = it->second.reconstruction;
   }
   torch::NoGradGuard ng;
-  auto row = normalised_tiles(q.rht(), q.scale, w)[tile].contiguous();
+  auto row = normalised_tiles(q.rht(), q.scale, w)[tile].to(torch::kCPU).contiguous();
   std::vector<float> target(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
   trellis::BcjrOptions opt;
   opt.T = T;

@@ -31,9 +31,16 @@ torch::Tensor dequantize(const QuantizedLinear& q, const TrellisCode& code) {
   return from_normalised_tiles(q.rht(), q.scale, cw);
 }
 
+trellis::ViterbiResult viterbi_tiles(const torch::Tensor& tiles, const TrellisCode& code, const torch::Device& device) {
+  auto r = trellis::viterbi(tiles.to(device).contiguous(), code.spec, *code.codebook, code.boundary);
+  r.states = r.states.to(torch::kCPU);
+  r.codeword = r.codeword.to(torch::kCPU);
+  r.energy = r.energy.to(torch::kCPU);
+  return r;
+}
+
 torch::Tensor harden(const QuantizedLinear& q, const TrellisCode& code, const torch::Tensor& w, std::string* method) {
-  auto tiles = normalised_tiles(q.rht(), q.scale, w.detach());
-  auto r = trellis::viterbi(tiles, code.spec, *code.codebook, code.boundary);
+  auto r = viterbi_tiles(normalised_tiles(q.rht(), q.scale, w.detach()), code, w.device());
   if (method) *method = r.method;
   return r.states;
 }

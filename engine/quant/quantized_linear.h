@@ -11,6 +11,7 @@
 
 #include "engine/quant/trellis_code.h"
 #include "engine/quant/rht.h"
+#include "engine/trellis/viterbi.h"
 
 namespace bcjr::quant {
 
@@ -37,8 +38,11 @@ double rms_scale(const torch::Tensor& w_rot, double target_rms);
 
 // The weight the paths encode, fp32 [rows, cols].
 torch::Tensor dequantize(const QuantizedLinear& q, const TrellisCode& code);
-// Hard quantisation of W with the frozen signs and scale of q (Viterbi with q's boundary):
-// int32 [tiles, N]. `method` (optional) receives the Viterbi method used.
+// Viterbi of normalised tiles with the code's boundary, run on `device` (the CUDA kernels when it
+// is a GPU); states, codeword and energy come back on the CPU, where the paths are kept.
+trellis::ViterbiResult viterbi_tiles(const torch::Tensor& tiles, const TrellisCode& code, const torch::Device& device);
+// Hard quantisation of W with the frozen signs and scale of q (Viterbi with q's boundary, on W's
+// device): int32 [tiles, N] on the CPU. `method` (optional) receives the Viterbi method used.
 torch::Tensor harden(const QuantizedLinear& q, const TrellisCode& code, const torch::Tensor& w,
                      std::string* method = nullptr);
 

@@ -299,3 +299,36 @@ TEST(QatSession, PauseCancelScheduleAndPosterior) {
   EXPECT_NEAR(temps[1], 0.07, 1e-12);  // the replaced schedule from the next step on
   EXPECT_NE(bcjr::read_file(dir.file("run/log.txt")).find("schedule replaced"), std::string::npos);
 }
+
+// --device is a checked field of the configuration, kept in run.json; a run.json without it (written
+// before the field existed) means the CPU. Asking for CUDA where there is none fails before any work.
+TEST(QatSession, DeviceIsValidatedRecordedAndRefusedWithoutCuda) {
+  QatConfig c;
+  EXPECT_EQ(c.device, "cpu");
+  c.device = "tpu";
+  try {
+    c.validate();
+    ADD_FAILURE() << "device tpu accepted";
+  } catch (const bcjr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--device 'tpu'"), std::string::npos) << e.what();
+  }
+  c.device = "cuda";
+  auto j = c.to_json();
+  EXPECT_EQ(j.at("device").get<std::string>(), "cuda");
+  EXPECT_EQ(QatConfig::from_json(j, "test").device, "cuda");
+  j.erase("device");
+  EXPECT_EQ(QatConfig::from_json(j, "test").device, "cpu");
+  if (torch::cuda::is_available()) return;  // the GPU suite runs such a session (tests/gpu/test_qat_cuda.cpp)
+  TempDir dir;
+  auto model = bcjr::test::write_tiny_llama(dir.file("model"), 3);
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 256, 64, 4);
+  auto cfg = bcjr::test::tiny_qat_run(model, tokens);
+  cfg.device = "cuda";
+  auto s = QatSession::create(cfg, dir.file("run"));
+  try {
+    s->run();
+    ADD_FAILURE() << "a CUDA run started without a CUDA device";
+  } catch (const bcjr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
+  }
+}
