@@ -1,6 +1,7 @@
 #include "tests/support/test_support.h"
 
 #include <gtest/gtest.h>
+#include <ftw.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -25,9 +26,13 @@ TempDir::TempDir() {
   }
 }
 
+// Removed with nftw rather than std::filesystem::remove_all: in the GPU machine's build (gcc 13,
+// PyTorch 2.11's LibTorch) remove_all called through a null pointer and crashed the test program
+// (seen 2026-12-01 under cuda-gdb: the fault's return address was remove_all+114).
 TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+  // Children first (FTW_DEPTH); remove() unlinks files and removes the emptied folders.
+  nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p), 0; }, 16,
+       FTW_DEPTH | FTW_PHYS);
 }
 
 CommandResult run_command(const std::string& command_line) {
