@@ -23,6 +23,20 @@ at::Tensor overlap_of_start(const at::Tensor& states0, const TrellisSpec& spec) 
   return torch::bitwise_right_shift(states0, spec.kv()).to(torch::kInt32).contiguous();
 }
 
+// A code with c(~s) == c(s) for every state (hyb at L = 16: the complement changes only bits 16
+// and up of s(s+1)) pairs every path with its bitwise complement, which is also a legal path (the
+// shift commutes with NOT, tail-biting included) with the same codewords and energy. Which twin a
+// search ends on depends on incidental ties; choosing the one whose first state has its top bit
+// clear makes equal reconstructions have equal paths, so that codeword flips and bitstreams compare.
+at::Tensor canonical_twin(const at::Tensor& states, const TrellisSpec& spec, const Codebook& cb) {
+  if (states.size(0) == 0) return states;
+  auto table = cb.table_tensor().view({spec.states(), spec.V});
+  if (!torch::equal(table, table.flip(0))) return states;  // table[~s] == table[2^L - 1 - s]
+  const int32_t mask = int32_t((int64_t(1) << spec.L) - 1);
+  auto high = states.select(1, 0).ge(int32_t(1) << (spec.L - 1)).unsqueeze(1);
+  return torch::where(high, torch::bitwise_xor(states, mask), states).contiguous();
+}
+
 }  // namespace
 
 void check_weights(const at::Tensor& w, const TrellisSpec& spec, const std::string& what) {
@@ -83,7 +97,7 @@ ViterbiResult viterbi(const at::Tensor& w_in, const TrellisSpec& spec, const Cod
     auto overlap = overlap_of_start(first.states.select(1, (N - h) % N), spec);
     best = run_viterbi(w, spec, cb, overlap);
   }
-  res.states = best.states;
+  res.states = canonical_twin(best.states, spec, cb);
   res.energy = best.energy.to(torch::kFloat64);
   res.codeword = codeword_from_states(res.states, spec, cb);
   return res;

@@ -122,3 +122,24 @@ TEST(Viterbi, RejectsBadInputWithAMessageNamingIt) {
   EXPECT_THROW(viterbi(torch::zeros({2, 8}), TrellisSpec{17, 2, 1, 8}, cb, Boundary::Free), bcjr::Error);
   EXPECT_THROW(viterbi(torch::zeros({2, 8}), spec, make_codebook("1mad", 7, 1), Boundary::Free), bcjr::Error);
 }
+
+// hyb at L=16 has c(~s) == c(s): every path has a complement twin with the same codewords. The
+// search must return one canonical twin (first state's top bit clear), so that the same
+// reconstruction always has the same path; solving for a path's own codewords returns that path.
+TEST(Viterbi, HybL16ReturnsTheCanonicalOfTwoComplementTwins) {
+  TrellisSpec spec{16, 2, 2, 256};
+  const Codebook cb = make_codebook("hyb", 16, 2, 0);
+  const uint64_t seed = ref::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  torch::manual_seed(int64_t(seed & 0x7fffffff));
+  auto w = torch::randn({6, spec.n}) * (0.9 * cb.rms());
+  for (Boundary b : {Boundary::Free, Boundary::TailBiting}) {
+    auto r = viterbi(w, spec, cb, b);
+    auto twin = torch::bitwise_xor(r.states, 0xFFFF);
+    EXPECT_TRUE(torch::equal(codeword_from_states(twin, spec, cb), r.codeword));  // the symmetry is real
+    EXPECT_TRUE(r.states.select(1, 0).lt(1 << 15).all().item<bool>());
+    auto again = viterbi(r.codeword, spec, cb, b);  // energy 0 at the path and at its twin only
+    EXPECT_EQ(again.energy.max().item<double>(), 0.0);
+    EXPECT_TRUE(torch::equal(again.states, r.states)) << (b == Boundary::Free ? "free" : "tail-biting");
+  }
+}
