@@ -12,6 +12,7 @@
 
 #include "engine/core/assets.h"
 #include "engine/core/error.h"
+#include "engine/core/runtime.h"
 #include "engine/quant/qat_config.h"
 
 namespace bcjr::studio {
@@ -51,6 +52,13 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   lr_->setRange(0, 1);
   lr_->setSingleStep(1e-4);
   lr_->setValue(defaults.lr);
+  device_ = new QComboBox;
+  device_->setObjectName("device");
+  device_->addItem("cpu");
+  if (cuda_available()) device_->addItem("cuda");
+  device_->setToolTip(cuda_available() ? tr("Where the model, W_latent and the trellis kernels run")
+                                       : tr("This build's LibTorch has no CUDA device: CPU only"));
+  device_->setEnabled(device_->count() > 1);
   run_dir_ = new QLineEdit(QString::fromStdString(bcjr_home()) + "/runs/" +
                            QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
   form->addRow(tr("Layers"), layers_);
@@ -64,6 +72,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   form->addRow(tr("Perplexity ctx"), eval_ctx_);
   form->addRow(tr("Perplexity windows"), eval_windows_);
   form->addRow(tr("Seed"), seed_);
+  form->addRow(tr("Device"), device_);
   form->addRow(tr("Run folder"), run_dir_);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -97,6 +106,7 @@ QString RunDialog::configJson(const QVector<double>& schedule) const {
   c.eval_ctx = eval_ctx_->value();
   c.eval_windows = eval_windows_->value();
   c.seed = uint64_t(seed_->value());
+  c.device = device_->currentText().toStdString();
   if (!schedule.isEmpty()) {
     std::vector<std::pair<double, double>> pts;
     for (int i = 0; i < schedule.size(); ++i) pts.emplace_back(double(i), schedule[i]);

@@ -36,6 +36,7 @@ class RunDialog : public QDialog {
   QSpinBox* eval_ctx_;
   QSpinBox* eval_windows_;
   QDoubleSpinBox* lr_;
+  QComboBox* device_;
   QLineEdit* run_dir_;
 };
 

@@ -1,5 +1,6 @@
 #include "engine/core/runtime.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include <atomic>
@@ -20,5 +21,7 @@ int thread_count() {
   int t = g_threads.load();
   return t > 0 ? t : set_thread_count(0);
 }
+
+bool cuda_available() { return at::hasCUDA(); }
 
 }  // namespace bcjr

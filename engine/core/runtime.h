@@ -8,4 +8,7 @@ namespace bcjr {
 int set_thread_count(int threads);
 int thread_count();
 
+// Whether this build's LibTorch has CUDA and sees at least one device (torch-free for the GUI).
+bool cuda_available();
+
 }  // namespace bcjr

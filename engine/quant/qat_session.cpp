@@ -103,6 +103,8 @@ void QatSession::replace_schedule(const TemperatureSchedule& s) {
 QatOutcome QatSession::run() {
   Impl& s = *impl_;
   auto run = RunFolder::open(s.dir);
+  BCJR_CHECK(s.config.device != "cuda" || torch::cuda::is_available(),
+             "QAT: --device cuda, but no CUDA device is available to this build");
   CancelFlagReporter progress(&s.cancel, s.progress);
   auto loaded = model::load_model(s.config.model, &progress);
   auto calib = load_token_data(s.config.data, loaded);
@@ -125,10 +127,7 @@ QatOutcome QatSession::run() {
   data.bos_policy = model::perplexity_bos_policy(eval.bos_id);
   auto llama = model::llama_from_tensors(loaded.config, loaded.tensors, loaded.path);
   loaded.tensors.clear();
-  if (s.config.device == "cuda") {
-    BCJR_CHECK(torch::cuda::is_available(), "QAT: --device cuda, but no CUDA device is available to this build");
-    llama->to(torch::Device(torch::kCUDA, 0), torch::kFloat32);
-  }
+  if (s.config.device == "cuda") llama->to(torch::Device(torch::kCUDA, 0), torch::kFloat32);
 
   QatHooks hooks;
   hooks.progress = &progress;

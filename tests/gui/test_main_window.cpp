@@ -7,7 +7,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <nlohmann/json.hpp>
+
+#include <QComboBox>
+
 #include "app/studio/main_window.h"
+#include "app/studio/run_dialog.h"
+#include "engine/core/runtime.h"
 #include <QTextBrowser>
 
 #include "widgets/curve_plot.h"
@@ -22,6 +28,17 @@ class TestMainWindow : public QObject {
     QStringList titles;
     for (QAction* a : w.menuBar()->actions()) titles << a->text().remove('&');
     QCOMPARE(titles, QStringList({"File", "Run", "View", "Help"}));
+  }
+
+  void runDialogOffersCudaOnlyWhereThereIsADevice() {
+    bcjr::studio::RunDialog d("default", "default");
+    auto* device = d.findChild<QComboBox*>("device");
+    QVERIFY(device);
+    QCOMPARE(device->itemText(0), QString("cpu"));
+    QCOMPARE(device->count() > 1, bcjr::cuda_available());
+    QCOMPARE(device->isEnabled(), bcjr::cuda_available());
+    auto j = nlohmann::json::parse(d.configJson({}).toStdString());
+    QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()), QString("cpu"));
   }
 
   void namesAMissingModelWithoutCrashing() {
