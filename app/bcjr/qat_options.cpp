@@ -32,6 +32,8 @@ const char* const kQatTrainHelp =
     "  --steps N            steps per phase (default 10)\n"
     "  --schedule S         skip-high-T, naive, a JSON object or a .json file (default skip-high-T)\n"
     "  --lr F --weight-decay F --clip F --beta1 F --beta2 F   AdamW (2e-4, 0.01, 1.0, 0.9, 0.999)\n"
+    "  --lr-units U         weight (the paper's) or normalised: lr x each linear's PTQ scale, so a step\n"
+    "                       moves RHT(W)/scale by about lr; compare with the Voronoi radius (default weight)\n"
     "  --checkpoint-every N checkpoint interval in steps (default 5; always at the end)\n"
     "  --flips-every N      steps between codeword-flip counts (a Viterbi per linear; 0 = never; default 1)\n"
     "  --eval-every N       held-out perplexity of the student every N steps (default 0 = never)\n";
@@ -88,6 +90,7 @@ quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
     c.steps = a.integer("steps", c.steps);
     if (auto s = a.get("schedule")) c.schedule = quant::TemperatureSchedule::parse(*s);
     c.lr = a.real("lr", c.lr);
+    c.lr_units = a.get("lr-units", c.lr_units);
     c.weight_decay = a.real("weight-decay", c.weight_decay);
     c.clip = a.real("clip", c.clip);
     c.beta1 = a.real("beta1", c.beta1);

@@ -52,6 +52,11 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   lr_->setRange(0, 1);
   lr_->setSingleStep(1e-4);
   lr_->setValue(defaults.lr);
+  lr_units_ = new QComboBox;
+  lr_units_->setObjectName("lrUnits");
+  lr_units_->addItems({"weight", "normalised"});
+  lr_units_->setToolTip(tr("weight: the paper's lr in the weights' units; normalised: each linear at lr x its PTQ "
+                           "scale, so a step moves the trellis-domain weights by about lr"));
   device_ = new QComboBox;
   device_->setObjectName("device");
   device_->addItem("cpu");
@@ -68,6 +73,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   form->addRow(tr("Code"), code_);
   form->addRow(tr("State bits L"), L_);
   form->addRow(tr("Learning rate"), lr_);
+  form->addRow(tr("Learning-rate units"), lr_units_);
   form->addRow(tr("Calibration window"), window_);
   form->addRow(tr("Perplexity ctx"), eval_ctx_);
   form->addRow(tr("Perplexity windows"), eval_windows_);
@@ -102,6 +108,7 @@ QString RunDialog::configJson(const QVector<double>& schedule) const {
   c.quant.V = c.quant.code == "hyb" ? 2 : 1;
   c.quant.L = L_->value();
   c.lr = lr_->value();
+  c.lr_units = lr_units_->currentText().toStdString();
   c.window = window_->value();
   c.eval_ctx = eval_ctx_->value();
   c.eval_windows = eval_windows_->value();

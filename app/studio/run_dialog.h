@@ -37,6 +37,7 @@ class RunDialog : public QDialog {
   QSpinBox* eval_windows_;
   QDoubleSpinBox* lr_;
   QComboBox* device_;
+  QComboBox* lr_units_;
   QLineEdit* run_dir_;
 };
 

@@ -18,6 +18,8 @@ void QatConfig::validate() const {
   quant.validate();
   BCJR_CHECK(steps >= 0, "QAT: --steps ", steps, " must be >= 0 (0: PTQ only)");
   BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr);
+  BCJR_CHECK(lr_units == "weight" || lr_units == "normalised", "QAT: --lr-units '", lr_units,
+             "' (expected weight or normalised)");
   BCJR_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "QAT: AdamW betas (", beta1, ", ", beta2, ")");
   BCJR_CHECK(weight_decay >= 0, "QAT: --weight-decay ", weight_decay);
   BCJR_CHECK(clip > 0, "QAT: --clip ", clip, " must be > 0");
@@ -44,6 +46,7 @@ nlohmann::json QatConfig::to_json() const {
           {"schedule", schedule.to_json()},
           {"steps", steps},
           {"lr", lr},
+          {"lr_units", lr_units},
           {"betas", {beta1, beta2}},
           {"weight_decay", weight_decay},
           {"clip", clip},
@@ -74,6 +77,7 @@ QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& sourc
     if (j.contains("schedule")) c.schedule = TemperatureSchedule::from_json(j.at("schedule"), source + " schedule");
     c.steps = j.value("steps", c.steps);
     c.lr = j.value("lr", c.lr);
+    c.lr_units = j.value("lr_units", c.lr_units);
     if (j.contains("betas")) {
       auto b = j.at("betas").get<std::vector<double>>();
       BCJR_CHECK(b.size() == 2, source, ": \"betas\" must hold two numbers");

@@ -25,6 +25,10 @@ struct QatConfig {
   TemperatureSchedule schedule = TemperatureSchedule::preset("skip-high-T");
   int64_t steps = 10;                 // 0: PTQ only (what `bcjr ptq` runs)
   double lr = 2e-4, beta1 = 0.9, beta2 = 0.999, weight_decay = 0.01, clip = 1.0;
+  // "weight": lr in the weights' own units (the paper's). "normalised": lr in the trellis's
+  // normalised units, i.e. each linear trains at lr x its PTQ scale, so that an Adam step moves
+  // RHT(W)/scale by about lr whatever the model's weight sizes (the drift budget's unit).
+  std::string lr_units = "weight";
   int64_t window = 1024;              // calibration window (tokens), batch 1
   uint64_t seed = 0;
   int64_t calib_windows = 8;          // windows for proxy Hessians (ldlq; also the rht proxy error)

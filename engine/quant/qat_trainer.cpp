@@ -211,7 +211,17 @@ void QatTrainer::start_phase(int64_t phase) {
   }
   torch::optim::AdamWOptions opt(config_.lr);
   opt.betas(std::make_tuple(config_.beta1, config_.beta2)).weight_decay(config_.weight_decay);
-  optimizer_ = std::make_unique<torch::optim::AdamW>(params, opt);
+  if (config_.lr_units == "weight") {
+    optimizer_ = std::make_unique<torch::optim::AdamW>(params, opt);
+  } else {  // one parameter group per linear, at lr x its frozen PTQ scale
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    for (auto& kv : latents_) {
+      auto o = std::make_unique<torch::optim::AdamWOptions>(opt);
+      o->lr(learning_rate(*kv.second));
+      groups.emplace_back(std::vector<torch::Tensor>{kv.second->w}, std::move(o));
+    }
+    optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups), opt);
+  }
 }
 
 torch::Tensor QatTrainer::teacher_log_probs(int64_t window_index, const torch::Tensor& tokens) {
@@ -228,6 +238,10 @@ torch::Tensor QatTrainer::teacher_log_probs(int64_t window_index, const torch::T
   return lp;
 }
 
+double QatTrainer::learning_rate(const Latent& l) const {
+  return config_.lr_units == "normalised" ? config_.lr * l.q->scale : config_.lr;
+}
+
 LinearStepMetrics QatTrainer::linear_metrics(Latent& l, bool flips) {
   torch::NoGradGuard ng;
   LinearStepMetrics m;
@@ -242,7 +256,7 @@ LinearStepMetrics QatTrainer::linear_metrics(Latent& l, bool flips) {
   m.drift_path = l.path;
   m.sigma_w = std::sqrt(rot.to(torch::kFloat64).pow(2).mean().item<double>());
   m.radius = voronoi_radius(m.sigma_w, code_.spec.k, code_.spec.V);
-  m.predicted = double(phase_step_ + 1) * config_.lr / l.q->scale;
+  m.predicted = double(phase_step_ + 1) * learning_rate(l) / l.q->scale;
   m.tiles = l.q->tiles();
   m.trellis_steps = l.q->states.numel();
   if (flips) {

@@ -108,6 +108,8 @@ class QatTrainer {
   void write_results();
   void write_snapshots();
   LinearStepMetrics linear_metrics(Latent& l, bool count_flips);
+  // The AdamW learning rate of a linear: config lr, times its PTQ scale with lr_units "normalised".
+  double learning_rate(const Latent& l) const;
   void log(const std::string& line);
   void check_cancel();
   void poll_cancel();

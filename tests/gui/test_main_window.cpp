@@ -30,7 +30,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(titles, QStringList({"File", "Run", "View", "Help"}));
   }
 
-  void runDialogOffersCudaOnlyWhereThereIsADevice() {
+  void runDialogOffersCudaOnlyWhereThereIsADeviceAndTheLrUnits() {
     bcjr::studio::RunDialog d("default", "default");
     auto* device = d.findChild<QComboBox*>("device");
     QVERIFY(device);
@@ -39,6 +39,12 @@ class TestMainWindow : public QObject {
     QCOMPARE(device->isEnabled(), bcjr::cuda_available());
     auto j = nlohmann::json::parse(d.configJson({}).toStdString());
     QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()), QString("cpu"));
+    QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("weight"));
+    auto* units = d.findChild<QComboBox*>("lrUnits");
+    QVERIFY(units);
+    units->setCurrentText("normalised");
+    j = nlohmann::json::parse(d.configJson({}).toStdString());
+    QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("normalised"));
   }
 
   void namesAMissingModelWithoutCrashing() {

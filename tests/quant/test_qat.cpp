@@ -177,13 +177,18 @@ TEST(QatSession, ThreeStepsLowerTheKl) {
   EXPECT_LT((snap.weights.at("q_proj") - dequantize(hardened.at({0, "q_proj"}), code)).abs().max().item<double>(), 1e-6);
 }
 
-TEST(QatSession, ResumeEqualsUninterrupted) {
+// Also with per-linear learning rates (--lr-units normalised: one AdamW parameter group per
+// linear, whose state must come back from the checkpoint group by group).
+class QatResume : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(QatResume, ResumeEqualsUninterrupted) {
   TempDir dir;
   auto model = bcjr::test::write_tiny_llama(dir.file("model"), 3);
   auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 200, 64, 4);
   auto c = bcjr::test::tiny_qat_run(model, tokens);
   c.steps = 4;
-  c.lr = 2e-3;
+  c.lr_units = GetParam();
+  c.lr = c.lr_units == "weight" ? 2e-3 : 2e-2;
   QatSession::create(c, dir.file("a"))->run();
 
   auto b = QatSession::create(c, dir.file("b"));
@@ -213,6 +218,7 @@ TEST(QatSession, ResumeEqualsUninterrupted) {
   EXPECT_EQ(ra["perplexity"], rb["perplexity"]);
   EXPECT_EQ(ra["qat"], rb["qat"]);
 }
+INSTANTIATE_TEST_SUITE_P(LrUnits, QatResume, ::testing::Values("weight", "normalised"));
 
 TEST(QatSession, GreedyAndIndependentTrainEachLayerInTurn) {
   TempDir dir;
@@ -330,5 +336,35 @@ TEST(QatSession, DeviceIsValidatedRecordedAndRefusedWithoutCuda) {
     ADD_FAILURE() << "a CUDA run started without a CUDA device";
   } catch (const bcjr::Error& e) {
     EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
+  }
+}
+
+// The first AdamW step moves every weight by lr (times its sign of the gradient), so its drift in
+// the normalised RHT domain is lr / scale in weight units and lr itself in normalised units, for
+// every linear whatever its scale.
+TEST(QatSession, NormalisedLearningRateMovesEveryLinearByLrInTrellisUnits) {
+  TempDir dir;
+  auto model = bcjr::test::write_tiny_llama(dir.file("model"), 5);
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 256, 64, 6);
+  for (const std::string units : {"weight", "normalised"}) {
+    auto c = bcjr::test::tiny_qat_run(model, tokens);
+    c.steps = 1;
+    c.lr = 1e-3;
+    c.weight_decay = 0;
+    c.lr_units = units;
+    c.eval_before_after = false;
+    std::vector<StepMetrics> seen;
+    auto s = QatSession::create(c, dir.file("run-" + units));
+    s->set_metrics_callback([&](const StepMetrics& m) { seen.push_back(m); });
+    s->run();
+    ASSERT_EQ(seen.size(), 1u);
+    for (const auto& l : seen[0].linears) {
+      // predicted = steps x (the linear's lr) / scale: lr / scale in weight units, lr in normalised.
+      if (units == "normalised") EXPECT_NEAR(l.predicted, c.lr, 1e-12) << l.linear;
+      else EXPECT_GT(std::abs(l.predicted - c.lr), 0.1 * c.lr) << l.linear;  // scales differ from 1 here
+      const double expected = l.predicted;
+      EXPECT_GT(l.drift_rms, 0.8 * expected) << units << " " << l.linear;
+      EXPECT_LT(l.drift_rms, 1.001 * expected) << units << " " << l.linear;
+    }
   }
 }
