@@ -20,7 +20,9 @@ def row(run):
     fp, ptq, qat = (ppl.get(k, {}).get("ppl") for k in ("FP", "PTQ", "QAT"))
     sch = cfg["schedule"]
     sch = f"{sch['kind']} {sch.get('t0', '')}->{sch.get('tmin', '')}" if "t0" in sch else sch["kind"]
-    what = f"PTQ {cfg['ptq_mode']}" if cfg["steps"] == 0 else f"QAT {sch}, {cfg['multi_layer']}, PTQ {cfg['ptq_mode']}"
+    lr = f"lr {cfg['lr']:g}" + ("" if cfg.get("lr_units", "weight") == "weight" else f" {cfg['lr_units']}")
+    what = f"PTQ {cfg['ptq_mode']}" if cfg["steps"] == 0 else \
+        f"QAT {sch}, {cfg['multi_layer']}, PTQ {cfg['ptq_mode']}, {lr}"
     flips = ""
     if metrics:
         last = {}
