@@ -403,7 +403,9 @@ void expect_batch_and_order_independent(const Case& k, const RunOpts& base, cons
     EXPECT_TRUE(torch::equal(got.log_z, ref.log_z));
     EXPECT_TRUE(torch::equal(got.grad, ref.grad));
     const auto fwd = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, symbols, o);
-    if (symbols) EXPECT_TRUE(torch::equal(fwd.symbols, ref_fwd.symbols));
+    if (symbols) {
+      EXPECT_TRUE(torch::equal(fwd.symbols, ref_fwd.symbols));
+    }
     EXPECT_TRUE(torch::equal(fwd.codeword, ref_fwd.codeword));
     EXPECT_TRUE(torch::equal(fwd.log_z, ref_fwd.log_z));
   }
