@@ -3,7 +3,9 @@
 // forward (soft codeword) and forward+VJP (one training step's quantiser work), with peak GPU
 // memory, exp2/s against a measured ceiling and bytes against measured copy bandwidth; and, in the
 // same run, an unfused LibTorch-ops reference (gather predecessors, log-sum-exp per step: the
-// paper's reference design) on a subset, scaled to the layer, with the ratio.
+// paper's reference design) on a subset, scaled to the layer, with the ratio. Then every candidate
+// kernel variant (kernels/bcjr_sweep.cuh), default first, on the same inputs: forward, VJP and
+// forward+VJP times and each variant's largest difference from the default's results.
 //   bcjr_layer [--tiles N] [--ref-tiles N] [--T t]
 #include <torch/torch.h>
 
@@ -80,6 +82,57 @@ torch::Tensor unfused_bcjr(const torch::Tensor& w, const TrellisSpec& s, const t
   return out.view({B, s.n});
 }
 
+// max |x - x0| / max |x0|: differences on the scale of the default's result (an element-wise ratio
+// would divide by gradients that are zero to rounding).
+double scaled_diff(const torch::Tensor& x, const torch::Tensor& x0) {
+  return ((x - x0).abs().max() / x0.abs().max()).item<double>();
+}
+
+// Every kernel variant on the same inputs, the default (0) first, each after its own warm-up (its
+// kernels load on first use). A variant must reproduce the default to fp32 rounding: FAIL when a
+// codeword or the gradient differs by more than 1e-5 of its scale. Returns the number of failures.
+int time_variants(const torch::Tensor& w, const torch::Tensor& g, const TrellisSpec& s, const Codebook& cb, double T) {
+  const char* env = std::getenv("BCJR_CUDA_BCJR_VARIANT");
+  const std::string env_before = env ? env : "";
+  const double kTol = 1e-5;
+  std::printf("\nkernel variants (BCJR_CUDA_BCJR_VARIANT, kernels/bcjr_sweep.cuh), whole layer; differences are\n"
+              "max |x - x_default| / max |x_default|, tolerance %.0e\n", kTol);
+  std::printf("%-8s %10s %10s %10s %12s %12s %12s  %s\n", "variant", "fwd s", "VJP s", "fwd+VJP s", "codeword", "cw (VJP)",
+              "grad", "check");
+  SoftBatch fwd0, vjp0;
+  int failed = 0;
+  for (int v = 0; v < bcjr::kernels::bcjr_variant_count(); ++v) {
+    setenv("BCJR_CUDA_BCJR_VARIANT", std::to_string(v).c_str(), 1);
+    {
+      auto ws = w.slice(0, 0, 512).contiguous();
+      bcjr_vjp_cuda(ws, g.slice(0, 0, 512).contiguous(), s, cb, T, torch::Tensor());
+      bcjr_forward_cuda(ws, s, cb, T, torch::Tensor(), false);
+    }
+    SoftBatch fwd, vjp;
+    const double t_fwd = timed([&] { fwd = bcjr_forward_cuda(w, s, cb, T, torch::Tensor(), false); });
+    const double t_vjp = timed([&] { vjp = bcjr_vjp_cuda(w, g, s, cb, T, torch::Tensor()); });
+    if (v == 0) {
+      fwd0 = fwd;
+      vjp0 = vjp;
+    }
+    const double d_cw = scaled_diff(fwd.codeword, fwd0.codeword), d_vcw = scaled_diff(vjp.codeword, vjp0.codeword),
+                 d_grad = scaled_diff(vjp.grad_w, vjp0.grad_w);
+    const bool finite = torch::isfinite(fwd.codeword).all().item<bool>() &&
+                        torch::isfinite(vjp.codeword).all().item<bool>() &&
+                        torch::isfinite(vjp.grad_w).all().item<bool>();
+    const bool ok = finite && d_cw <= kTol && d_vcw <= kTol && d_grad <= kTol;  // a NaN difference fails too
+    failed += !ok;
+    std::printf("%-8d %10.3f %10.3f %10.3f %12.3g %12.3g %12.3g  %s\n", v, t_fwd, t_vjp, t_fwd + t_vjp, d_cw, d_vcw,
+                d_grad, ok ? "ok" : "FAIL");
+  }
+  if (env) {
+    setenv("BCJR_CUDA_BCJR_VARIANT", env_before.c_str(), 1);
+  } else {
+    unsetenv("BCJR_CUDA_BCJR_VARIANT");
+  }
+  return failed;
+}
+
 }  // namespace
 #endif
 
@@ -126,6 +179,9 @@ int main(int argc, char** argv) {
   std::printf("workload: %lld tiles x %d weights, %s, code %s, T=%.3g\n", (long long)tiles, s.n, s.describe().c_str(),
               cb.describe().c_str(), T);
   std::printf("measured ceilings: exp2 %.3g /s, device copy %.3g B/s (read+write)\n", exp_ceiling, bw);
+  const char* variant_env = std::getenv("BCJR_CUDA_BCJR_VARIANT");
+  std::printf("kernel variant for the first table: %s (BCJR_CUDA_BCJR_VARIANT)\n",
+              variant_env && *variant_env ? variant_env : "0, the default");
 
   // Warm-up on a slice (module load, allocator).
   {
@@ -189,6 +245,7 @@ int main(int argc, char** argv) {
               (long long)ref_tiles, t_ref, t_ref_layer, t_ref_layer / t_fwd, ref_err);
   std::printf("checks: log Z finite %d, energies finite %d\n", int(torch::isfinite(fwd.log_z).all().item<bool>()),
               int(torch::isfinite(vr.energy).all().item<bool>()));
-  return 0;
+  const int failed = time_variants(w, g, s, cb, T);
+  return failed ? 1 : 0;
 #endif
 }

@@ -40,8 +40,28 @@ struct BcjrLaunch {
   // Without symbols the posterior is fused into the backward sweep; true runs the separate
   // posterior kernel anyway (the slow, obviously right path the fused one is tested against).
   bool posterior_kernel;
+  int variant;  // 0..kBcjrVariants-1, see below; 0 (what BcjrLaunch{} gives) is the default path
   cudaStream_t stream;
 };
+
+// Candidate variants of the sweeps, to be measured against the default on the GPU (docs/PERF.md,
+// "Variants to measure"); the host launcher (trellis_host.cpp) takes the variant from the
+// environment variable BCJR_CUDA_BCJR_VARIANT (unset or empty: 0). Every variant computes the
+// same quantities with the same floating-point operations in the same order, so its results agree
+// with the default's to fp32 rounding (tests/kernels_emulated checks that and bitwise determinism).
+//   0  today's kernels, unchanged.
+//   1  the fused tangent backward sweep (the VJP's) keeps no per-member values between its max
+//      pass and its exp pass: it recomputes each member's code, log-weight and tangent, reads a
+//      group's 2^kV consecutive B_t and K_t values as float4, and is compiled for two 512-thread
+//      blocks per SM (__launch_bounds__(512, 2), at most 64 registers) instead of one.
+//   2  variant 1, and every sweep (forward and backward, with or without tangents) reads the hyb
+//      LUT from 16 copies in shared memory, one per lane of a half-warp, so that its random 64-bit
+//      loads are free of bank conflicts (64 KB of dynamic shared memory per block). Other codes: as 1.
+constexpr int kBcjrVariants = 3;
+
+// BCJR_CUDA_BCJR_VARIANT as a variant number (unset or empty: 0); throws std::runtime_error naming
+// the variable for anything but 0..kBcjrVariants-1.
+int bcjr_variant_from_env();
 
 // Floats of workspace per tile for each of msg_f, msg_b, tan_f, tan_b.
 inline int64_t bcjr_workspace_floats(const TrellisDims& d) {

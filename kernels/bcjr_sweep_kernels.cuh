@@ -39,6 +39,29 @@ constexpr int group_cache() {
   return (KV > 0 && KV <= 4) ? (1 << KV) : 0;
 }
 
+// Members of a group per vector load in the lean fused sweep (variant 1): a group's 2^kV successor
+// groups are consecutive, 2^kV-aligned and inside one step's row when 2^kV <= G, so float4 loads
+// cover them; the generic path (kV known only at run time) loads them one by one.
+template <int L_, int KV_>
+constexpr int lean_run() {
+  return (KV_ >= 2 && L_ - KV_ >= KV_) ? 4 : 1;
+}
+
+// row[x .. x+W) into registers, as one 16-byte load when W == 4 (x and row 16-byte aligned).
+template <int W>
+__device__ __forceinline__ void load_run(const float* row, uint32_t x, float (&r)[W]) {
+  if constexpr (W == 4) {
+    const float4 q = *reinterpret_cast<const float4*>(row + x);
+    r[0] = q.x;
+    r[1] = q.y;
+    r[2] = q.z;
+    r[3] = q.w;
+  } else {
+#pragma unroll
+    for (int j = 0; j < W; ++j) r[j] = row[x + j];
+  }
+}
+
 // The posterior mass of a set of states at one step, as the fused backward sweep merges it across
 // groups, threads and warps: weights relative to 2^R, R the log2 weight of the set's most probable
 // state (its reference: ties go to the smallest state index), and with tangents the moments of
@@ -148,19 +171,29 @@ __device__ __forceinline__ void post_finish(const PostAcc<V, kTangent>* part, in
 // and (tangent) the VJP come at no extra exp per state. A last posterior-only iteration covers
 // t = 0. Per-warp partials are written before the barrier the next step needs anyway and reduced
 // one step late, as the normaliser is.
-template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent, bool kFuse = false>
-__global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch a) {
+// kLean (variant 1, used only with kTangent and kFuse) and kRepLut (variant 2, hyb only): see
+// bcjr_sweep.cuh; they change where values are kept and read, not what is computed.
+// The body is shared by two entry points that differ only in their launch bounds (below).
+template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent, bool kFuse, bool kLean, bool kRepLut>
+__device__ __forceinline__ void bcjr_sweep(const BcjrLaunch& a) {
   static_assert(!(kForward && kFuse), "the posterior is fused into the backward sweep");
+  static_assert(!kLean || (kTangent && kFuse), "the lean variant is the fused tangent backward sweep");
+  static_assert(!kRepLut || K == CodeKind::Hyb, "only hyb has a LUT to replicate");
   const KernelShape<L_, KV_> sh(a.d);
   const int kv = sh.kv, G = sh.G, S = sh.S, N = sh.N, n = sh.n;
   const int tile = blockIdx.x;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
   using Acc = PostAcc<V, kTangent>;
 
-  __shared__ float2 lut_s[K == CodeKind::Hyb ? kHybLutEntries : 1];
+  __shared__ float2 lut_s[K == CodeKind::Hyb && !kRepLut ? kHybLutEntries : 1];
   __shared__ float part[2][32];
   __shared__ float scratch[32];
   __shared__ Acc post_part[2][kFuse ? kSweepMaxThreads / 32 : 1];
+  BCJR_DYNAMIC_SHARED(float2, lut_rep);  // kRepLut: kHybLutReplicatedBytes
+  const float2* lut = kRepLut ? lut_rep + (threadIdx.x & (kHybLutCopies - 1)) : lut_s;
+  auto code = [&](uint32_t s, float (&c)[V]) {
+    code_at<V, K, kRepLut ? kHybLutCopies : 1>(s, lut, a.code.table, c);
+  };
 
   const size_t per_tile = size_t(N + 1) * G;
   float* msg = (kForward ? a.msg_f : a.msg_b) + tile * per_tile;
@@ -179,7 +212,11 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
     msg[size_t(first_slot) * G + y] = (ov < 0 || y == ov) ? 0.f : kLogZero;
     if constexpr (kTangent) tan[size_t(first_slot) * G + y] = 0.f;
   }
-  load_code_lut<K>(a.code, lut_s);  // ends with a barrier
+  if constexpr (kRepLut) {
+    load_code_lut_replicated(a.code, lut_rep);  // ends with a barrier
+  } else {
+    load_code_lut<K>(a.code, lut_s);  // ends with a barrier
+  }
 
   double log2_norm = 0.0;
   float norm = 0.f;  // max of the input slot: 0 for the boundary slot
@@ -212,7 +249,7 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
       auto term = [&](int p, float& hv, float (&c)[V]) -> float {
         const uint32_t s = kForward ? uint32_t(p) * uint32_t(G) + uint32_t(y) : uint32_t(y) * uint32_t(S) + uint32_t(p);
         const uint32_t x = kForward ? s >> kv : s & uint32_t(G - 1);
-        code_at<V, K>(s, lut_s, a.code.table, c);
+        code(s, c);
         if constexpr (kTangent) hv = dot(gt, c) + t_in[x];
         return fmaf(-scale, sq_dist(c, wt), m_in[x]);
       };
@@ -251,7 +288,50 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
       };
       constexpr int kC = group_cache<KV_>();
       float mx = MaxOp::identity();
-      if constexpr (kC > 0) {
+      if constexpr (kLean) {
+        // Nothing per member lives from the max pass to the exp pass (the default keeps 2^kV
+        // log-weights and tangents, 32 registers at kV = 4): both passes recompute the member's code
+        // and log-weight, the exp pass its tangent, from B_t and K_t read W at a time. The same
+        // operations as the default's, so the same values; the price is the recomputed distance
+        // (3 FP ops per member) and the B_t reloads from L1, for half the registers.
+        constexpr int kW = lean_run<L_, KV_>();
+        const uint32_t s0 = uint32_t(y) * uint32_t(S), gmask = uint32_t(G - 1);
+        auto log_weight = [&](int p, float m, float (&c)[V]) {
+          code(s0 + uint32_t(p), c);
+          return fmaf(-scale, sq_dist(c, wt), m);
+        };
+#pragma unroll 1
+        for (int p0 = 0; p0 < S; p0 += kW) {
+          float m[kW];
+          load_run<kW>(m_in, (s0 + uint32_t(p0)) & gmask, m);
+#pragma unroll
+          for (int j = 0; j < kW; ++j) {
+            float c[V];
+            const float v = log_weight(p0 + j, m[j], c);
+            if (v > mx) {
+              mx = v;
+              ub = p0 + j;
+            }
+          }
+        }
+        {
+          float c[V];
+          code(s0 + uint32_t(ub), c);
+          keep_best(ub, dot(gt, c) + t_in[(s0 + uint32_t(ub)) & gmask], c);
+        }
+#pragma unroll 1
+        for (int p0 = 0; p0 < S; p0 += kW) {
+          float m[kW], h[kW];
+          load_run<kW>(m_in, (s0 + uint32_t(p0)) & gmask, m);
+          load_run<kW>(t_in, (s0 + uint32_t(p0)) & gmask, h);
+#pragma unroll
+          for (int j = 0; j < kW; ++j) {
+            float c[V];
+            const float v = log_weight(p0 + j, m[j], c);
+            accumulate(fast_exp2(v - mx), dot(gt, c) + h[j], c);
+          }
+        }
+      } else if constexpr (kC > 0) {
         // Fused, the exp pass needs c(s) again: kept in registers without tangents (the kernel is at
         // one block per SM either way), recomputed with them (it is at the 128-register cap).
         constexpr bool kKeepCode = kFuse && !kTangent;
@@ -276,7 +356,7 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
 #pragma unroll
             for (int v = 0; v < V; ++v) c[v] = kept[p][v];
           } else if constexpr (kFuse) {
-            code_at<V, K>(uint32_t(y) * uint32_t(S) + uint32_t(p), lut_s, a.code.table, c);
+            code(uint32_t(y) * uint32_t(S) + uint32_t(p), c);
           }
           accumulate(fast_exp2(val[p] - mx), hv[p], c);
         }
@@ -351,6 +431,19 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
     }
     if (threadIdx.x == 0) a.log2z[tile] = log2_norm + double(z);
   }
+}
+
+// __launch_bounds__(512) alone lets ptxas pick registers by its own heuristic (the figures in
+// docs/PERF.md); an explicit minimum of one block per SM makes it use up to its cap of 128 instead,
+// so the default kernels keep the one-argument form and only the lean variant asks for two blocks.
+template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent, bool kFuse = false, bool kRepLut = false>
+__global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch a) {
+  bcjr_sweep<L_, KV_, V, K, kForward, kTangent, kFuse, false, kRepLut>(a);
+}
+
+template <int L_, int KV_, int V, CodeKind K, bool kRepLut>
+__global__ void __launch_bounds__(kSweepMaxThreads, 2) bcjr_lean_vjp_sweep_kernel(BcjrLaunch a) {
+  bcjr_sweep<L_, KV_, V, K, false, true, true, true, kRepLut>(a);
 }
 
 // One block per (tile, step): the state posterior P_t(s) ~ 2^(l_t(s) + M_t[s>>kV] + B_t[s&(G-1)])
@@ -484,10 +577,37 @@ __global__ void __launch_bounds__(kPosteriorThreads) bcjr_posterior_kernel(BcjrL
 
 }  // namespace bcjr_detail
 
-template <int L, int KV, int V, CodeKind K>
-void launch_bcjr_tpl(const BcjrLaunch& a) {
-  using namespace bcjr_detail;
-  if (a.tiles <= 0) return;
+namespace bcjr_detail {
+
+// Lifts the 48 KB default limit on dynamic shared memory for a kernel that needs more (the
+// replicated LUT); the emulation has no such limit.
+template <class Kernel>
+void allow_dynamic_shared(Kernel* kernel, size_t bytes) {
+#ifdef BCJR_KERNEL_EMULATION
+  (void)kernel;
+  (void)bytes;
+#else
+  if (bytes > 48 * 1024)
+    BCJR_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes)));
+#endif
+}
+
+// A sweep of the launch `a` (one block per tile) with `smem` bytes of dynamic shared memory.
+#define BCJR_LAUNCH_SWEEP(kernel, smem, name)                               \
+  do {                                                                      \
+    auto* bcjr_sweep_ptr_ = kernel;                                         \
+    allow_dynamic_shared(bcjr_sweep_ptr_, smem);                            \
+    BCJR_LAUNCH(bcjr_sweep_ptr_, a.tiles, threads, smem, a.stream, a);      \
+    BCJR_CUDA_CHECK_LAUNCH(name);                                           \
+  } while (0)
+
+// kVariant: see bcjr_sweep.cuh. Each kernel is instantiated with only the flags that change it,
+// so variant 1 shares all but one kernel with variant 0, and variant 2 of a table code is variant 1.
+template <int L, int KV, int V, CodeKind K, int kVariant>
+void launch_bcjr_variant(const BcjrLaunch& a) {
+  constexpr bool kLean = kVariant >= 1;
+  constexpr bool kRep = kVariant == 2 && K == CodeKind::Hyb;
+  const size_t lut_bytes = kRep ? kHybLutReplicatedBytes : 0;
   const int G = 1 << (a.d.L - a.d.kv);
   const int threads = std::min(std::max(G, 32), kSweepMaxThreads);
   static_assert(kPosteriorThreads >= 256, "the posterior's symbol sums need blockDim >= 2^kV (kV <= 8)");
@@ -497,29 +617,52 @@ void launch_bcjr_tpl(const BcjrLaunch& a) {
   // reference the fused backward sweep is tested against.
   const bool fused = !a.symbols && !a.posterior_kernel;
   if (a.g) {
-    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, true, true>), a.tiles, threads, 0, a.stream, a);
-    BCJR_CUDA_CHECK_LAUNCH("bcjr forward sweep (tangent)");
-    if (fused) {
-      BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, true, true>), a.tiles, threads, 0, a.stream, a);
-      BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep with posterior (vjp)");
+    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, true, true, false, kRep>), lut_bytes,
+                      "bcjr forward sweep (tangent)");
+    if (fused && kLean) {
+      BCJR_LAUNCH_SWEEP((bcjr_lean_vjp_sweep_kernel<L, KV, V, K, kRep>), lut_bytes,
+                        "bcjr backward sweep with posterior (vjp, lean)");
       return;
     }
-    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, true>), a.tiles, threads, 0, a.stream, a);
-    BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep (tangent)");
+    if (fused) {
+      BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, true, true, kRep>), lut_bytes,
+                        "bcjr backward sweep with posterior (vjp)");
+      return;
+    }
+    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, true, false, kRep>), lut_bytes,
+                      "bcjr backward sweep (tangent)");
     BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, true>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr posterior (vjp)");
   } else {
-    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, true, false>), a.tiles, threads, 0, a.stream, a);
-    BCJR_CUDA_CHECK_LAUNCH("bcjr forward sweep");
+    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, true, false, false, kRep>), lut_bytes,
+                      "bcjr forward sweep");
     if (fused) {
-      BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, false, true>), a.tiles, threads, 0, a.stream, a);
-      BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep with posterior");
+      BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, false, true, kRep>), lut_bytes,
+                        "bcjr backward sweep with posterior");
       return;
     }
-    BCJR_LAUNCH((bcjr_sweep_kernel<L, KV, V, K, false, false>), a.tiles, threads, 0, a.stream, a);
-    BCJR_CUDA_CHECK_LAUNCH("bcjr backward sweep");
+    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, false, false, kRep>), lut_bytes,
+                      "bcjr backward sweep");
     BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, false>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
     BCJR_CUDA_CHECK_LAUNCH("bcjr posterior");
+  }
+}
+#undef BCJR_LAUNCH_SWEEP
+
+}  // namespace bcjr_detail
+
+template <int L, int KV, int V, CodeKind K>
+void launch_bcjr_tpl(const BcjrLaunch& a) {
+  using namespace bcjr_detail;
+  if (a.tiles <= 0) return;
+  static_assert(kBcjrVariants == 3, "one case per variant");
+  switch (a.variant) {
+    case 1:
+      return launch_bcjr_variant<L, KV, V, K, 1>(a);
+    case 2:
+      return launch_bcjr_variant<L, KV, V, K, 2>(a);
+    default:
+      return launch_bcjr_variant<L, KV, V, K, 0>(a);
   }
 }
 

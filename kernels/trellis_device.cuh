@@ -5,6 +5,7 @@
 
 #include "kernels/cuda_compat.h"
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/trellis_types.h"
@@ -41,14 +42,15 @@ struct KernelShape {
       : L(L_ > 0 ? L_ : d.L), kv(KV_ > 0 ? KV_ : d.kv), G(1 << (L - kv)), S(1 << kv), N(d.N), n(d.n) {}
 };
 
-// c(s) for a code known at compile time. lut_s: the hyb LUT as 512 float2 (shared or global).
-template <int V, CodeKind K>
+// c(s) for a code known at compile time. lut_s: the hyb LUT as 512 float2 (shared or global);
+// kLutStride = kHybLutCopies reads a replicated LUT (load_code_lut_replicated) at the lane's copy.
+template <int V, CodeKind K, int kLutStride = 1>
 __device__ __forceinline__ void code_at(uint32_t s, const float2* __restrict__ lut_s,
                                         const float* __restrict__ table, float (&c)[V]) {
   if constexpr (K == CodeKind::Hyb) {
     static_assert(V == 2, "hyb emits V = 2 weights per step");
     const uint32_t x = s * (s + 1u);
-    const float2 ab = lut_s[(x >> (15 - 9)) & (kHybLutEntries - 1)];
+    const float2 ab = lut_s[((x >> (15 - 9)) & (kHybLutEntries - 1)) * kLutStride];
     // QTIP's convention: bit 15 of the hash negates the first component (a sign-bit flip).
     c[0] = __int_as_float(__float_as_int(ab.x) ^ int((x & 0x8000u) << 16));
     c[1] = ab.y;
@@ -87,6 +89,20 @@ __device__ __forceinline__ void load_code_lut(const CodeRef& code, float2* lut_s
     const float2* src = reinterpret_cast<const float2*>(code.lut);
     for (int i = threadIdx.x; i < kHybLutEntries; i += blockDim.x) lut_s[i] = src[i];
   }
+  __syncthreads();
+}
+
+// The hyb LUT replicated kHybLutCopies times, entry e of copy j at e * kHybLutCopies + j (64 KB of
+// dynamic shared memory). Lane l reads copy l % 16 through lut_s + (threadIdx.x & 15) with
+// kLutStride = kHybLutCopies: its 64-bit loads then always hit bank pair l % 16, so the 16 lanes of
+// each half-warp (one shared-memory wavefront of 8-byte accesses) never conflict, whatever their
+// random entries. Every thread of the block takes part; ends with a barrier.
+constexpr int kHybLutCopies = 16;
+constexpr size_t kHybLutReplicatedBytes = sizeof(float2) * kHybLutEntries * kHybLutCopies;
+
+__device__ __forceinline__ void load_code_lut_replicated(const CodeRef& code, float2* lut_rep) {
+  const float2* src = reinterpret_cast<const float2*>(code.lut);
+  for (int i = threadIdx.x; i < kHybLutEntries * kHybLutCopies; i += blockDim.x) lut_rep[i] = src[i / kHybLutCopies];
   __syncthreads();
 }
 

@@ -91,6 +91,8 @@ int64_t workspace_budget_bytes() {
   return int64_t(24) << 30;
 }
 
+int bcjr_variant_count() { return kBcjrVariants; }
+
 double exp2_ceiling_per_second() { return measure_exp2_per_second(at::cuda::getCurrentCUDAStream()); }
 
 ViterbiTensors viterbi_cuda_tensors(const at::Tensor& w, const TrellisShapeArg& shape, const CodeArg& code,
@@ -162,6 +164,7 @@ BcjrTensors bcjr_cuda_tensors(const at::Tensor& w, const at::Tensor& grad, const
     at::Tensor work = at::empty({batch * ws * arrays}, w.options());
     float* base = work.data_ptr<float>();
     const cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+    const int variant = bcjr_variant_from_env();
     for (int64_t t0 = 0; t0 < tiles; t0 += batch) {
       const int64_t nb = std::min(batch, tiles - t0);
       BcjrLaunch a{};
@@ -180,6 +183,7 @@ BcjrTensors bcjr_cuda_tensors(const at::Tensor& w, const at::Tensor& grad, const
       a.codeword = out.codeword.data_ptr<float>() + t0 * d.n;
       a.grad = grad.defined() ? out.grad_w.data_ptr<float>() + t0 * d.n : nullptr;
       a.symbols = want_marginals ? out.symbol_marginals.data_ptr<float>() + t0 * d.N * S : nullptr;
+      a.variant = variant;
       a.stream = stream;
       launch_bcjr(a);
     }

@@ -20,6 +20,9 @@
 struct float2 {
   float x, y;
 };
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
 using cudaStream_t = void*;
 enum cudaError_t { cudaSuccess = 0 };
 inline const char* cudaGetErrorName(cudaError_t) { return "cudaSuccess"; }

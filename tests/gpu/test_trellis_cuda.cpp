@@ -20,6 +20,7 @@
 #include "engine/trellis/soft_quantize.h"
 #include "engine/trellis/trellis_primitives.h"
 #include "engine/trellis/viterbi.h"
+#include "kernels/trellis_host.h"
 
 namespace bcjr::trellis {
 namespace {
@@ -172,12 +173,28 @@ TEST(TrellisCuda, BcjrVjpMatchesCpu) {
       auto g = torch::randn({c.tiles, c.n}).contiguous();
       auto ov = tb ? random_overlap(s, c.tiles, seed) : torch::Tensor();
       const auto ref = bcjr_cpu(w, s, cb, T, ov, g, false);
-      poison_cuda_cache();
-      const auto got = bcjr_vjp_cuda(w.to(cuda()), g.to(cuda()), s, cb, T, tb ? ov.to(cuda()) : ov);
-      auto gw = got.grad_w.cpu();
-      ASSERT_TRUE(torch::isfinite(gw).all().item<bool>());
-      EXPECT_LT(rel_err_floor(gw, ref.grad_w, 1e-2), 2e-3) << "grad_w";
-      EXPECT_LT(rel_err(got.codeword.cpu(), ref.codeword), 5e-4) << "codeword";
+      // Every kernel variant (kernels/bcjr_sweep.cuh) against the CPU, and against the default
+      // (variant 0, first) to fp32 rounding.
+      torch::Tensor gw0, cw0;
+      for (int variant = 0; variant < ::bcjr::kernels::bcjr_variant_count(); ++variant) {
+        SCOPED_TRACE("BCJR_CUDA_BCJR_VARIANT=" + std::to_string(variant));
+        setenv("BCJR_CUDA_BCJR_VARIANT", std::to_string(variant).c_str(), 1);
+        poison_cuda_cache();
+        const auto got = bcjr_vjp_cuda(w.to(cuda()), g.to(cuda()), s, cb, T, tb ? ov.to(cuda()) : ov);
+        unsetenv("BCJR_CUDA_BCJR_VARIANT");
+        auto gw = got.grad_w.cpu();
+        auto cw = got.codeword.cpu();
+        ASSERT_TRUE(torch::isfinite(gw).all().item<bool>());
+        EXPECT_LT(rel_err_floor(gw, ref.grad_w, 1e-2), 2e-3) << "grad_w";
+        EXPECT_LT(rel_err(cw, ref.codeword), 5e-4) << "codeword";
+        if (variant == 0) {
+          gw0 = gw;
+          cw0 = cw;
+        } else {
+          EXPECT_LT(rel_err_floor(gw, gw0, 1e-2), 1e-5) << "grad_w vs the default variant";
+          EXPECT_LT(rel_err(cw, cw0), 1e-5) << "codeword vs the default variant";
+        }
+      }
     }
   }
 }

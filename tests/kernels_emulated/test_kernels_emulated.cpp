@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <random>
 #include <string>
@@ -66,11 +67,13 @@ struct SoftOut {
 };
 
 // How a run is launched: the separate posterior kernel instead of the fused backward sweep, tiles
-// per launch (0: all), and the emulation's fiber order (0: thread order, else shuffled per round).
+// per launch (0: all), the emulation's fiber order (0: thread order, else shuffled per round), and
+// the kernel variant (bcjr_sweep.cuh; 0: the default path).
 struct RunOpts {
   bool posterior_kernel = false;
   int batch = 0;
   uint64_t schedule_seed = 0;
+  int variant = 0;
 };
 
 SoftOut run_bcjr(const TrellisSpec& s, const Codebook& cb, const torch::Tensor& w, const torch::Tensor& g,
@@ -107,6 +110,7 @@ SoftOut run_bcjr(const TrellisSpec& s, const Codebook& cb, const torch::Tensor& 
     a.grad = g.defined() ? out.grad.data_ptr<float>() + int64_t(t0) * s.n : nullptr;
     a.symbols = symbols ? out.symbols.data_ptr<float>() + int64_t(t0) * s.steps() * s.symbols() : nullptr;
     a.posterior_kernel = opts.posterior_kernel;
+    a.variant = opts.variant;
     K::launch_bcjr(a);
   }
   bcjr_emu::g_schedule_seed = 0;
@@ -382,6 +386,31 @@ Case tie_case(uint64_t seed) {
   return k;
 }
 
+// Runs k (T = 0.1, VJP and forward, the forward with symbol marginals if asked) as `base` says, then
+// in batches of 2 under each fiber schedule: every run must give the same bits.
+void expect_batch_and_order_independent(const Case& k, const RunOpts& base, const std::vector<uint64_t>& schedules,
+                                        bool symbols) {
+  const double T = 0.1;
+  const auto ref = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, base);
+  const auto ref_fwd = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, symbols, base);
+  for (uint64_t sched : schedules) {
+    RunOpts o = base;
+    o.batch = 2;
+    o.schedule_seed = sched;
+    SCOPED_TRACE("schedule seed " + std::to_string(sched));
+    const auto got = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, o);
+    EXPECT_TRUE(torch::equal(got.codeword, ref.codeword));
+    EXPECT_TRUE(torch::equal(got.log_z, ref.log_z));
+    EXPECT_TRUE(torch::equal(got.grad, ref.grad));
+    const auto fwd = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, symbols, o);
+    if (symbols) {
+      EXPECT_TRUE(torch::equal(fwd.symbols, ref_fwd.symbols));
+    }
+    EXPECT_TRUE(torch::equal(fwd.codeword, ref_fwd.codeword));
+    EXPECT_TRUE(torch::equal(fwd.log_z, ref_fwd.log_z));
+  }
+}
+
 // Bitwise the same whatever the batching (tiles per launch, a workspace left dirty by the previous
 // batch) and whatever order the emulation runs a block's threads in (a shared write that races
 // would take a different winner): the fused path, the posterior kernel and its symbol marginals.
@@ -394,24 +423,9 @@ TEST(KernelsEmulated, BcjrIsBitwiseIndependentOfBatchingAndThreadOrder) {
   for (const Case& k : cases) {
     for (bool posterior_kernel : {false, true}) {
       SCOPED_TRACE(trace(k) + (posterior_kernel ? " posterior kernel" : " fused"));
-      const double T = 0.1;
       RunOpts base;
       base.posterior_kernel = posterior_kernel;
-      const auto ref = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, base);
-      const auto ref_sym = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, true, base);
-      for (uint64_t sched : {uint64_t(1), uint64_t(7), fresh_seed() | 1}) {
-        RunOpts o = base;
-        o.batch = 2;
-        o.schedule_seed = sched;
-        SCOPED_TRACE("schedule seed " + std::to_string(sched));
-        const auto got = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, o);
-        EXPECT_TRUE(torch::equal(got.codeword, ref.codeword));
-        EXPECT_TRUE(torch::equal(got.log_z, ref.log_z));
-        EXPECT_TRUE(torch::equal(got.grad, ref.grad));
-        const auto sym = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, true, o);
-        EXPECT_TRUE(torch::equal(sym.symbols, ref_sym.symbols));
-        EXPECT_TRUE(torch::equal(sym.codeword, ref_sym.codeword));
-      }
+      expect_batch_and_order_independent(k, base, {uint64_t(1), uint64_t(7), fresh_seed() | 1}, true);
     }
   }
 }
@@ -423,6 +437,88 @@ TEST(KernelsEmulated, TieCaseIsSymmetricAtStepZero) {
   SCOPED_TRACE(trace(k));
   const auto got = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, 0.1, false, RunOpts{true, 0, 0});
   EXPECT_LT(got.codeword.select(1, 0).abs().max().item<double>(), 1e-6) << "E[c(s_0)] = 0 by symmetry";
+}
+
+// Every candidate variant of the kernels (bcjr_sweep.cuh) against the default path and the CPU
+// reference, forward and VJP, both boundaries, T down to 0.02: the production instantiation (L16
+// kV4 V2 hyb, whose lean sweep reads B_t and K_t as float4) and the generic path (scalar loads; a
+// table code, for which variant 2 has no LUT to replicate). A variant does the default's
+// operations in the default's order, so it must agree to fp32 rounding, far inside the CPU bound.
+TEST(KernelsEmulated, BcjrVariantsMatchDefaultAndCpu) {
+  const std::vector<Config> configs = {{16, 2, 2, "hyb", 16, 1}, {10, 2, 2, "hyb", 32, 3}, {6, 2, 2, "lut", 16, 3}};
+  int checked = 0, bitwise = 0;
+  for (const auto& c : configs) {
+    for (bool tb : {false, true}) {
+      for (double T : {0.5, 0.1, 0.02}) {
+        const Case k = make_case(c, tb);
+        SCOPED_TRACE(trace(k) + " T=" + std::to_string(T));
+        const auto cpu = bcjr_cpu(k.w, k.s, k.cb, T, k.ov, k.g, false);
+        const auto fwd0 = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, false);
+        const auto vjp0 = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false);
+        for (int variant = 1; variant < K::kBcjrVariants; ++variant) {
+          SCOPED_TRACE("variant " + std::to_string(variant));
+          RunOpts o;
+          o.variant = variant;
+          const auto fwd = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, false, o);
+          const auto vjp = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false, o);
+          ASSERT_TRUE(torch::isfinite(fwd.codeword).all().item<bool>());
+          ASSERT_TRUE(torch::isfinite(vjp.codeword).all().item<bool>());
+          ASSERT_TRUE(torch::isfinite(vjp.grad).all().item<bool>());
+          EXPECT_LT((fwd.log_z - fwd0.log_z).abs().max().item<double>(),
+                    1e-6 * (1 + fwd0.log_z.abs().max().item<double>()));
+          EXPECT_LT(rel_err(fwd.codeword, fwd0.codeword), 1e-5) << "forward codeword vs the default";
+          EXPECT_LT(rel_err(vjp.codeword, vjp0.codeword), 1e-5) << "VJP codeword vs the default";
+          EXPECT_LT(rel_err_floor(vjp.grad, vjp0.grad, 1e-2), 1e-5) << "grad vs the default";
+          EXPECT_LT(rel_err(vjp.codeword, cpu.codeword), 2e-4) << "codeword vs CPU";
+          const double tol = T < 0.05 ? 3e-3 : 1e-3;
+          EXPECT_LT(rel_err_floor(vjp.grad, cpu.grad_w, 1e-2), tol) << "grad vs CPU";
+          bitwise += torch::equal(vjp.grad, vjp0.grad) && torch::equal(vjp.codeword, vjp0.codeword) &&
+                     torch::equal(fwd.codeword, fwd0.codeword);
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, int(configs.size()) * 6 * (K::kBcjrVariants - 1));
+  std::cout << "variants bitwise equal to the default in " << bitwise << " of " << checked << " runs\n";
+}
+
+// Each variant is as deterministic as the default: bitwise the same whatever the batching and the
+// order the emulation runs a block's threads in (the tie case included), forward and VJP.
+TEST(KernelsEmulated, BcjrVariantsAreBitwiseIndependentOfBatchingAndThreadOrder) {
+  std::vector<Case> cases;
+  cases.push_back(tie_case(fresh_seed()));
+  cases.push_back(make_case({10, 2, 2, "hyb", 32, 5}, true));
+  cases.push_back(make_case({16, 2, 2, "hyb", 8, 3}, false));
+  for (const Case& k : cases) {
+    for (int variant = 1; variant < K::kBcjrVariants; ++variant) {
+      SCOPED_TRACE(trace(k) + " variant " + std::to_string(variant));
+      RunOpts base;
+      base.variant = variant;
+      expect_batch_and_order_independent(k, base, {uint64_t(7), fresh_seed() | 1}, false);
+    }
+  }
+}
+
+// The variant comes from BCJR_CUDA_BCJR_VARIANT; anything but a known variant number is an error
+// that names the variable.
+TEST(KernelsEmulated, BcjrVariantFromEnvironment) {
+  unsetenv("BCJR_CUDA_BCJR_VARIANT");
+  EXPECT_EQ(K::bcjr_variant_from_env(), 0);
+  for (int v = 0; v < K::kBcjrVariants; ++v) {
+    setenv("BCJR_CUDA_BCJR_VARIANT", std::to_string(v).c_str(), 1);
+    EXPECT_EQ(K::bcjr_variant_from_env(), v);
+  }
+  for (const char* bad : {"-1", "x", "1x", "99"}) {
+    setenv("BCJR_CUDA_BCJR_VARIANT", bad, 1);
+    try {
+      K::bcjr_variant_from_env();
+      ADD_FAILURE() << "accepted BCJR_CUDA_BCJR_VARIANT=" << bad;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("BCJR_CUDA_BCJR_VARIANT"), std::string::npos) << e.what();
+    }
+  }
+  unsetenv("BCJR_CUDA_BCJR_VARIANT");
 }
 
 }  // namespace
