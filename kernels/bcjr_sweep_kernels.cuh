@@ -601,6 +601,31 @@ void allow_dynamic_shared(Kernel* kernel, size_t bytes) {
     BCJR_CUDA_CHECK_LAUNCH(name);                                           \
   } while (0)
 
+// The passes of one BCJR call, with (kTangent: the VJP's) or without tangents: the forward sweep,
+// then either the backward sweep with the posterior fused into it (the lean one with kLean) or the
+// plain backward sweep followed by the separate posterior kernel.
+template <int L, int KV, int V, CodeKind K, bool kTangent, bool kLean, bool kRep>
+void launch_bcjr_passes(const BcjrLaunch& a, int threads, size_t lut_bytes, bool fused, unsigned post_blocks,
+                        size_t sym_bytes) {
+  static_assert(!kLean || kTangent, "the lean variant is the fused tangent backward sweep");
+  BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, true, kTangent, false, kRep>), lut_bytes,
+                    kTangent ? "bcjr forward sweep (tangent)" : "bcjr forward sweep");
+  if (fused) {
+    if constexpr (kLean) {
+      BCJR_LAUNCH_SWEEP((bcjr_lean_vjp_sweep_kernel<L, KV, V, K, kRep>), lut_bytes,
+                        "bcjr backward sweep with posterior (vjp, lean)");
+    } else {
+      BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, kTangent, true, kRep>), lut_bytes,
+                        kTangent ? "bcjr backward sweep with posterior (vjp)" : "bcjr backward sweep with posterior");
+    }
+    return;
+  }
+  BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, kTangent, false, kRep>), lut_bytes,
+                    kTangent ? "bcjr backward sweep (tangent)" : "bcjr backward sweep");
+  BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, kTangent>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
+  BCJR_CUDA_CHECK_LAUNCH(kTangent ? "bcjr posterior (vjp)" : "bcjr posterior");
+}
+
 // kVariant: see bcjr_sweep.cuh. Each kernel is instantiated with only the flags that change it,
 // so variant 1 shares all but one kernel with variant 0, and variant 2 of a table code is variant 1.
 template <int L, int KV, int V, CodeKind K, int kVariant>
@@ -616,36 +641,8 @@ void launch_bcjr_variant(const BcjrLaunch& a) {
   // Symbol marginals (the GUI's) come only from the separate posterior kernel, which is also the
   // reference the fused backward sweep is tested against.
   const bool fused = !a.symbols && !a.posterior_kernel;
-  if (a.g) {
-    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, true, true, false, kRep>), lut_bytes,
-                      "bcjr forward sweep (tangent)");
-    if (fused && kLean) {
-      BCJR_LAUNCH_SWEEP((bcjr_lean_vjp_sweep_kernel<L, KV, V, K, kRep>), lut_bytes,
-                        "bcjr backward sweep with posterior (vjp, lean)");
-      return;
-    }
-    if (fused) {
-      BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, true, true, kRep>), lut_bytes,
-                        "bcjr backward sweep with posterior (vjp)");
-      return;
-    }
-    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, true, false, kRep>), lut_bytes,
-                      "bcjr backward sweep (tangent)");
-    BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, true>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
-    BCJR_CUDA_CHECK_LAUNCH("bcjr posterior (vjp)");
-  } else {
-    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, true, false, false, kRep>), lut_bytes,
-                      "bcjr forward sweep");
-    if (fused) {
-      BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, false, true, kRep>), lut_bytes,
-                        "bcjr backward sweep with posterior");
-      return;
-    }
-    BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, false, false, kRep>), lut_bytes,
-                      "bcjr backward sweep");
-    BCJR_LAUNCH((bcjr_posterior_kernel<L, KV, V, K, false>), post_blocks, kPosteriorThreads, sym_bytes, a.stream, a);
-    BCJR_CUDA_CHECK_LAUNCH("bcjr posterior");
-  }
+  if (a.g) launch_bcjr_passes<L, KV, V, K, true, kLean, kRep>(a, threads, lut_bytes, fused, post_blocks, sym_bytes);
+  else launch_bcjr_passes<L, KV, V, K, false, false, kRep>(a, threads, lut_bytes, fused, post_blocks, sym_bytes);
 }
 #undef BCJR_LAUNCH_SWEEP
 

@@ -24,10 +24,12 @@ namespace bcjr::kernels {
       ::bcjr::kernels::throw_cuda_error(bcjr_cuda_err_, #stmt, __FILE__, __LINE__); \
   } while (0)
 
-// After a <<<...>>> launch: configuration errors show up here, not at the launch itself.
-#define BCJR_CUDA_CHECK_LAUNCH(name)                                                      \
-  do {                                                                                    \
-    cudaError_t bcjr_cuda_err_ = cudaGetLastError();                                      \
-    if (bcjr_cuda_err_ != cudaSuccess)                                                    \
-      ::bcjr::kernels::throw_cuda_error(bcjr_cuda_err_, "launch of " name, __FILE__, __LINE__); \
+// After a <<<...>>> launch: configuration errors show up here, not at the launch itself. `name`
+// is any C string (a launcher may choose it at compile time from its template flags).
+#define BCJR_CUDA_CHECK_LAUNCH(name)                                                                    \
+  do {                                                                                                  \
+    cudaError_t bcjr_cuda_err_ = cudaGetLastError();                                                    \
+    if (bcjr_cuda_err_ != cudaSuccess)                                                                  \
+      ::bcjr::kernels::throw_cuda_error(bcjr_cuda_err_, (std::string("launch of ") + (name)).c_str(), \
+                                        __FILE__, __LINE__);                                            \
   } while (0)
