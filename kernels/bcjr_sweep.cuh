@@ -50,10 +50,11 @@ struct BcjrLaunch {
 // same quantities with the same floating-point operations in the same order, so its results agree
 // with the default's to fp32 rounding (tests/kernels_emulated checks that and bitwise determinism).
 //   0  today's kernels, unchanged.
-//   1  the fused tangent backward sweep (the VJP's) keeps no per-member values between its max
-//      pass and its exp pass: it recomputes each member's code, log-weight and tangent, reads a
-//      group's 2^kV consecutive B_t and K_t values as float4, and is compiled for two 512-thread
-//      blocks per SM (__launch_bounds__(512, 2), at most 64 registers) instead of one.
+//   1  the fused backward sweeps (the forward pass's and the VJP's) keep no per-member values
+//      between their max pass and their exp pass: they recompute each member's code, log-weight
+//      and (VJP) tangent, read a group's 2^kV consecutive B_t (and K_t) values as float4, and are
+//      compiled for two 512-thread blocks per SM (__launch_bounds__(512, 2), at most 64
+//      registers) instead of one.
 //   2  variant 1, and every sweep (forward and backward, with or without tangents) reads the hyb
 //      LUT from 16 copies in shared memory, one per lane of a half-warp, so that its random 64-bit
 //      loads are free of bank conflicts (64 KB of dynamic shared memory per block). Other codes: as 1.

@@ -171,13 +171,13 @@ __device__ __forceinline__ void post_finish(const PostAcc<V, kTangent>* part, in
 // and (tangent) the VJP come at no extra exp per state. A last posterior-only iteration covers
 // t = 0. Per-warp partials are written before the barrier the next step needs anyway and reduced
 // one step late, as the normaliser is.
-// kLean (variant 1, used only with kTangent and kFuse) and kRepLut (variant 2, hyb only): see
+// kLean (variants 1 and 2, fused backward sweeps only) and kRepLut (variant 2, hyb only): see
 // bcjr_sweep.cuh; they change where values are kept and read, not what is computed.
 // The body is shared by two entry points that differ only in their launch bounds (below).
 template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent, bool kFuse, bool kLean, bool kRepLut>
 __device__ __forceinline__ void bcjr_sweep(const BcjrLaunch& a) {
   static_assert(!(kForward && kFuse), "the posterior is fused into the backward sweep");
-  static_assert(!kLean || (kTangent && kFuse), "the lean variant is the fused tangent backward sweep");
+  static_assert(!kLean || kFuse, "the lean variant is a fused backward sweep");
   static_assert(!kRepLut || K == CodeKind::Hyb, "only hyb has a LUT to replicate");
   const KernelShape<L_, KV_> sh(a.d);
   const int kv = sh.kv, G = sh.G, S = sh.S, N = sh.N, n = sh.n;
@@ -290,10 +290,10 @@ __device__ __forceinline__ void bcjr_sweep(const BcjrLaunch& a) {
       float mx = MaxOp::identity();
       if constexpr (kLean) {
         // Nothing per member lives from the max pass to the exp pass (the default keeps 2^kV
-        // log-weights and tangents, 32 registers at kV = 4): both passes recompute the member's code
-        // and log-weight, the exp pass its tangent, from B_t and K_t read W at a time. The same
-        // operations as the default's, so the same values; the price is the recomputed distance
-        // (3 FP ops per member) and the B_t reloads from L1, for half the registers.
+        // log-weights, and codes or tangents: 32 to 48 registers at kV = 4): both passes recompute
+        // the member's code and log-weight, the exp pass its tangent, from B_t (and K_t) read W at a
+        // time. The same operations as the default's, so the same values; the price is the
+        // recomputed distance (3 FP ops per member) and the B_t reloads from L1, for two blocks per SM.
         constexpr int kW = lean_run<L_, KV_>();
         const uint32_t s0 = uint32_t(y) * uint32_t(S), gmask = uint32_t(G - 1);
         auto log_weight = [&](int p, float m, float (&c)[V]) {
@@ -317,18 +317,22 @@ __device__ __forceinline__ void bcjr_sweep(const BcjrLaunch& a) {
         {
           float c[V];
           code(s0 + uint32_t(ub), c);
-          keep_best(ub, dot(gt, c) + t_in[(s0 + uint32_t(ub)) & gmask], c);
+          if constexpr (kTangent) {
+            keep_best(ub, dot(gt, c) + t_in[(s0 + uint32_t(ub)) & gmask], c);
+          } else {
+            keep_best(ub, 0.f, c);
+          }
         }
 #pragma unroll 1
         for (int p0 = 0; p0 < S; p0 += kW) {
-          float m[kW], h[kW];
+          float m[kW], h[kW] = {};
           load_run<kW>(m_in, (s0 + uint32_t(p0)) & gmask, m);
-          load_run<kW>(t_in, (s0 + uint32_t(p0)) & gmask, h);
+          if constexpr (kTangent) load_run<kW>(t_in, (s0 + uint32_t(p0)) & gmask, h);
 #pragma unroll
           for (int j = 0; j < kW; ++j) {
             float c[V];
             const float v = log_weight(p0 + j, m[j], c);
-            accumulate(fast_exp2(v - mx), dot(gt, c) + h[j], c);
+            accumulate(fast_exp2(v - mx), kTangent ? dot(gt, c) + h[j] : 0.f, c);
           }
         }
       } else if constexpr (kC > 0) {
@@ -441,9 +445,9 @@ __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch
   bcjr_sweep<L_, KV_, V, K, kForward, kTangent, kFuse, false, kRepLut>(a);
 }
 
-template <int L_, int KV_, int V, CodeKind K, bool kRepLut>
-__global__ void __launch_bounds__(kSweepMaxThreads, 2) bcjr_lean_vjp_sweep_kernel(BcjrLaunch a) {
-  bcjr_sweep<L_, KV_, V, K, false, true, true, true, kRepLut>(a);
+template <int L_, int KV_, int V, CodeKind K, bool kTangent, bool kRepLut>
+__global__ void __launch_bounds__(kSweepMaxThreads, 2) bcjr_lean_fused_sweep_kernel(BcjrLaunch a) {
+  bcjr_sweep<L_, KV_, V, K, false, kTangent, true, true, kRepLut>(a);
 }
 
 // One block per (tile, step): the state posterior P_t(s) ~ 2^(l_t(s) + M_t[s>>kV] + B_t[s&(G-1)])
@@ -607,13 +611,13 @@ void allow_dynamic_shared(Kernel* kernel, size_t bytes) {
 template <int L, int KV, int V, CodeKind K, bool kTangent, bool kLean, bool kRep>
 void launch_bcjr_passes(const BcjrLaunch& a, int threads, size_t lut_bytes, bool fused, unsigned post_blocks,
                         size_t sym_bytes) {
-  static_assert(!kLean || kTangent, "the lean variant is the fused tangent backward sweep");
   BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, true, kTangent, false, kRep>), lut_bytes,
                     kTangent ? "bcjr forward sweep (tangent)" : "bcjr forward sweep");
   if (fused) {
     if constexpr (kLean) {
-      BCJR_LAUNCH_SWEEP((bcjr_lean_vjp_sweep_kernel<L, KV, V, K, kRep>), lut_bytes,
-                        "bcjr backward sweep with posterior (vjp, lean)");
+      BCJR_LAUNCH_SWEEP((bcjr_lean_fused_sweep_kernel<L, KV, V, K, kTangent, kRep>), lut_bytes,
+                        kTangent ? "bcjr backward sweep with posterior (vjp, lean)"
+                                 : "bcjr backward sweep with posterior (lean)");
     } else {
       BCJR_LAUNCH_SWEEP((bcjr_sweep_kernel<L, KV, V, K, false, kTangent, true, kRep>), lut_bytes,
                         kTangent ? "bcjr backward sweep with posterior (vjp)" : "bcjr backward sweep with posterior");
@@ -627,7 +631,8 @@ void launch_bcjr_passes(const BcjrLaunch& a, int threads, size_t lut_bytes, bool
 }
 
 // kVariant: see bcjr_sweep.cuh. Each kernel is instantiated with only the flags that change it,
-// so variant 1 shares all but one kernel with variant 0, and variant 2 of a table code is variant 1.
+// so variant 1 shares all but the two fused backward kernels with variant 0, and variant 2 of a
+// table code is variant 1.
 template <int L, int KV, int V, CodeKind K, int kVariant>
 void launch_bcjr_variant(const BcjrLaunch& a) {
   constexpr bool kLean = kVariant >= 1;
@@ -642,7 +647,7 @@ void launch_bcjr_variant(const BcjrLaunch& a) {
   // reference the fused backward sweep is tested against.
   const bool fused = !a.symbols && !a.posterior_kernel;
   if (a.g) launch_bcjr_passes<L, KV, V, K, true, kLean, kRep>(a, threads, lut_bytes, fused, post_blocks, sym_bytes);
-  else launch_bcjr_passes<L, KV, V, K, false, false, kRep>(a, threads, lut_bytes, fused, post_blocks, sym_bytes);
+  else launch_bcjr_passes<L, KV, V, K, false, kLean, kRep>(a, threads, lut_bytes, fused, post_blocks, sym_bytes);
 }
 #undef BCJR_LAUNCH_SWEEP
 

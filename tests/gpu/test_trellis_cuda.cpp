@@ -152,9 +152,17 @@ TEST(TrellisCuda, BcjrForwardMatchesCpu) {
         EXPECT_LT((sm.sum(-1) - 1).abs().max().item<double>(), 1e-4) << "symbol marginals sum to 1";
         // With marginals the posterior kernel ran (the reference path); without, the posterior is
         // reduced inside the backward sweep.
-        const auto fused = bcjr_forward_cuda(w.to(cuda()), s, cb, T, tb ? ov.to(cuda()) : ov, false);
-        EXPECT_LT(rel_err(fused.codeword.cpu(), cw), 2e-5) << "fused posterior vs posterior kernel";
-        EXPECT_TRUE(torch::equal(fused.log_z.cpu(), lz)) << "the sweeps are shared";
+        // Every kernel variant (kernels/bcjr_sweep.cuh) computes the fused path.
+        for (int variant = 0; variant < ::bcjr::kernels::bcjr_variant_count(); ++variant) {
+          SCOPED_TRACE("BCJR_CUDA_BCJR_VARIANT=" + std::to_string(variant));
+          setenv("BCJR_CUDA_BCJR_VARIANT", std::to_string(variant).c_str(), 1);
+          poison_cuda_cache();
+          const auto fused = bcjr_forward_cuda(w.to(cuda()), s, cb, T, tb ? ov.to(cuda()) : ov, false);
+          unsetenv("BCJR_CUDA_BCJR_VARIANT");
+          EXPECT_LT(rel_err(fused.codeword.cpu(), cw), 2e-5) << "fused posterior vs posterior kernel";
+          EXPECT_LT(rel_err(fused.codeword.cpu(), ref.codeword), 5e-4) << "fused posterior vs CPU";
+          EXPECT_TRUE(torch::equal(fused.log_z.cpu(), lz)) << "the sweeps are shared";
+        }
       }
     }
   }
