@@ -4,7 +4,7 @@
 // memory, exp2/s against a measured ceiling and bytes against measured copy bandwidth; and, in the
 // same run, an unfused LibTorch-ops reference (gather predecessors, log-sum-exp per step: the
 // paper's reference design) on a subset, scaled to the layer, with the ratio. Then every candidate
-// kernel variant (kernels/bcjr_sweep.cuh), default first, on the same inputs: forward, VJP and
+// kernel variant (kernels/bcjr_sweep.cuh), the default first, on the same inputs: forward, VJP and
 // forward+VJP times and each variant's largest difference from the default's results.
 //   bcjr_layer [--tiles N] [--ref-tiles N] [--T t]
 #include <torch/torch.h>
@@ -88,7 +88,7 @@ double scaled_diff(const torch::Tensor& x, const torch::Tensor& x0) {
   return ((x - x0).abs().max() / x0.abs().max()).item<double>();
 }
 
-// Every kernel variant on the same inputs, the default (0) first, each after its own warm-up (its
+// Every kernel variant on the same inputs, the default first, each after its own warm-up (its
 // kernels load on first use). A variant must reproduce the default to fp32 rounding: FAIL when a
 // codeword or the gradient differs by more than 1e-5 of its scale. Returns the number of failures.
 int time_variants(const torch::Tensor& w, const torch::Tensor& g, const TrellisSpec& s, const Codebook& cb, double T) {
@@ -101,7 +101,9 @@ int time_variants(const torch::Tensor& w, const torch::Tensor& g, const TrellisS
               "grad", "check");
   SoftBatch fwd0, vjp0;
   int failed = 0;
-  for (int v = 0; v < bcjr::kernels::bcjr_variant_count(); ++v) {
+  const int count = bcjr::kernels::bcjr_variant_count(), first = bcjr::kernels::bcjr_default_variant();
+  for (int i = 0; i < count; ++i) {
+    const int v = (first + i) % count;
     setenv("BCJR_CUDA_BCJR_VARIANT", std::to_string(v).c_str(), 1);
     {
       auto ws = w.slice(0, 0, 512).contiguous();
@@ -111,7 +113,7 @@ int time_variants(const torch::Tensor& w, const torch::Tensor& g, const TrellisS
     SoftBatch fwd, vjp;
     const double t_fwd = timed([&] { fwd = bcjr_forward_cuda(w, s, cb, T, torch::Tensor(), false); });
     const double t_vjp = timed([&] { vjp = bcjr_vjp_cuda(w, g, s, cb, T, torch::Tensor()); });
-    if (v == 0) {
+    if (i == 0) {
       fwd0 = fwd;
       vjp0 = vjp;
     }
@@ -122,8 +124,9 @@ int time_variants(const torch::Tensor& w, const torch::Tensor& g, const TrellisS
                         torch::isfinite(vjp.grad_w).all().item<bool>();
     const bool ok = finite && d_cw <= kTol && d_vcw <= kTol && d_grad <= kTol;  // a NaN difference fails too
     failed += !ok;
-    std::printf("%-8d %10.3f %10.3f %10.3f %12.3g %12.3g %12.3g  %s\n", v, t_fwd, t_vjp, t_fwd + t_vjp, d_cw, d_vcw,
-                d_grad, ok ? "ok" : "FAIL");
+    const std::string label = std::to_string(v) + (i == 0 ? " (def)" : "");
+    std::printf("%-8s %10.3f %10.3f %10.3f %12.3g %12.3g %12.3g  %s\n", label.c_str(), t_fwd, t_vjp, t_fwd + t_vjp,
+                d_cw, d_vcw, d_grad, ok ? "ok" : "FAIL");
   }
   if (env) {
     setenv("BCJR_CUDA_BCJR_VARIANT", env_before.c_str(), 1);
@@ -181,7 +184,8 @@ int main(int argc, char** argv) {
   std::printf("measured ceilings: exp2 %.3g /s, device copy %.3g B/s (read+write)\n", exp_ceiling, bw);
   const char* variant_env = std::getenv("BCJR_CUDA_BCJR_VARIANT");
   std::printf("kernel variant for the first table: %s (BCJR_CUDA_BCJR_VARIANT)\n",
-              variant_env && *variant_env ? variant_env : "0, the default");
+              variant_env && *variant_env ? variant_env
+                                          : (std::to_string(bcjr::kernels::bcjr_default_variant()) + ", the default").c_str());
 
   // Warm-up on a slice (module load, allocator).
   {

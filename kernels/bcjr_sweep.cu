@@ -21,7 +21,7 @@ struct BcjrCall {
 
 int bcjr_variant_from_env() {
   const char* env = std::getenv("BCJR_CUDA_BCJR_VARIANT");
-  if (!env || !*env) return 0;
+  if (!env || !*env) return kDefaultBcjrVariant;
   char* end = nullptr;
   const long v = std::strtol(env, &end, 10);
   if (*end != '\0' || v < 0 || v >= kBcjrVariants)

@@ -18,6 +18,28 @@
 
 namespace bcjr::kernels {
 
+// The sweeps come in three variants that compute the same quantities with the same floating-point
+// operations in the same order, so their results agree bit for bit (tests/kernels_emulated checks
+// that and determinism; tests/gpu and bench/bcjr_layer compare them on the GPU). They differ in where
+// values are kept and read, and so in speed (docs/PERF.md measures all three in one run). The host
+// launcher (trellis_host.cpp) takes the variant from BCJR_CUDA_BCJR_VARIANT (unset or empty: the
+// default, 2).
+//   0  the first design: the fused backward sweeps keep each group's 2^kV log-weights and codes or
+//      tangents in registers between the max pass and the exp pass (91 and 128 registers at L16
+//      kV4: one 512-thread block per SM).
+//   1  the fused backward sweeps (the forward pass's and the VJP's) keep no per-member values
+//      between their max pass and their exp pass: they recompute each member's code, log-weight
+//      and (VJP) tangent, read a group's 2^kV consecutive B_t (and K_t) values as float4, and are
+//      compiled for two 512-thread blocks per SM (__launch_bounds__(512, 2), at most 64
+//      registers) instead of one.
+//   2  variant 1, and every sweep (forward and backward, with or without tangents) reads the hyb
+//      LUT from 16 copies in shared memory, one per lane of a half-warp, so that its random 64-bit
+//      loads are free of bank conflicts (64 KB of dynamic shared memory per block). Other codes: as
+//      1. The default: measured fastest (H200, 2026-12-01: a layer's forward + VJP in 13.1 s, against
+//      14.7 s for 1 and 21.3 s for 0).
+constexpr int kBcjrVariants = 3;
+constexpr int kDefaultBcjrVariant = 2;
+
 struct BcjrLaunch {
   TrellisDims d;
   CodeRef code;
@@ -40,28 +62,12 @@ struct BcjrLaunch {
   // Without symbols the posterior is fused into the backward sweep; true runs the separate
   // posterior kernel anyway (the slow, obviously right path the fused one is tested against).
   bool posterior_kernel;
-  int variant;  // 0..kBcjrVariants-1, see below; 0 (what BcjrLaunch{} gives) is the default path
+  int variant = kDefaultBcjrVariant;  // 0..kBcjrVariants-1, see above
   cudaStream_t stream;
 };
 
-// Candidate variants of the sweeps, to be measured against the default on the GPU (docs/PERF.md,
-// "Variants to measure"); the host launcher (trellis_host.cpp) takes the variant from the
-// environment variable BCJR_CUDA_BCJR_VARIANT (unset or empty: 0). Every variant computes the
-// same quantities with the same floating-point operations in the same order, so its results agree
-// with the default's to fp32 rounding (tests/kernels_emulated checks that and bitwise determinism).
-//   0  today's kernels, unchanged.
-//   1  the fused backward sweeps (the forward pass's and the VJP's) keep no per-member values
-//      between their max pass and their exp pass: they recompute each member's code, log-weight
-//      and (VJP) tangent, read a group's 2^kV consecutive B_t (and K_t) values as float4, and are
-//      compiled for two 512-thread blocks per SM (__launch_bounds__(512, 2), at most 64
-//      registers) instead of one.
-//   2  variant 1, and every sweep (forward and backward, with or without tangents) reads the hyb
-//      LUT from 16 copies in shared memory, one per lane of a half-warp, so that its random 64-bit
-//      loads are free of bank conflicts (64 KB of dynamic shared memory per block). Other codes: as 1.
-constexpr int kBcjrVariants = 3;
-
-// BCJR_CUDA_BCJR_VARIANT as a variant number (unset or empty: 0); throws std::runtime_error naming
-// the variable for anything but 0..kBcjrVariants-1.
+// BCJR_CUDA_BCJR_VARIANT as a variant number (unset or empty: kDefaultBcjrVariant); throws
+// std::runtime_error naming the variable for anything but 0..kBcjrVariants-1.
 int bcjr_variant_from_env();
 
 // Floats of workspace per tile for each of msg_f, msg_b, tan_f, tan_b.

@@ -39,7 +39,7 @@ constexpr int group_cache() {
   return (KV > 0 && KV <= 4) ? (1 << KV) : 0;
 }
 
-// Members of a group per vector load in the lean fused sweep (variant 1): a group's 2^kV successor
+// Members of a group per vector load in the lean fused sweeps (variants 1, 2): a group's 2^kV successor
 // groups are consecutive, 2^kV-aligned and inside one step's row when 2^kV <= G, so float4 loads
 // cover them; the generic path (kV known only at run time) loads them one by one.
 template <int L_, int KV_>
@@ -439,7 +439,7 @@ __device__ __forceinline__ void bcjr_sweep(const BcjrLaunch& a) {
 
 // __launch_bounds__(512) alone lets ptxas pick registers by its own heuristic (the figures in
 // docs/PERF.md); an explicit minimum of one block per SM makes it use up to its cap of 128 instead,
-// so the default kernels keep the one-argument form and only the lean variant asks for two blocks.
+// so the other sweeps keep the one-argument form and only the lean fused sweeps ask for two blocks.
 template <int L_, int KV_, int V, CodeKind K, bool kForward, bool kTangent, bool kFuse = false, bool kRepLut = false>
 __global__ void __launch_bounds__(kSweepMaxThreads) bcjr_sweep_kernel(BcjrLaunch a) {
   bcjr_sweep<L_, KV_, V, K, kForward, kTangent, kFuse, false, kRepLut>(a);
@@ -659,12 +659,12 @@ void launch_bcjr_tpl(const BcjrLaunch& a) {
   if (a.tiles <= 0) return;
   static_assert(kBcjrVariants == 3, "one case per variant");
   switch (a.variant) {
+    case 0:
+      return launch_bcjr_variant<L, KV, V, K, 0>(a);
     case 1:
       return launch_bcjr_variant<L, KV, V, K, 1>(a);
-    case 2:
+    default:  // launch_bcjr has checked the range
       return launch_bcjr_variant<L, KV, V, K, 2>(a);
-    default:
-      return launch_bcjr_variant<L, KV, V, K, 0>(a);
   }
 }
 

@@ -92,6 +92,7 @@ int64_t workspace_budget_bytes() {
 }
 
 int bcjr_variant_count() { return kBcjrVariants; }
+int bcjr_default_variant() { return kDefaultBcjrVariant; }
 
 double exp2_ceiling_per_second() { return measure_exp2_per_second(at::cuda::getCurrentCUDAStream()); }
 

@@ -47,9 +47,10 @@ BcjrTensors bcjr_cuda_tensors(const at::Tensor& w, const at::Tensor& grad, const
 // overrides it (tests use it to force batches that do not divide the tile count).
 int64_t workspace_budget_bytes();
 
-// Candidate kernel variants (kernels/bcjr_sweep.cuh): BCJR_CUDA_BCJR_VARIANT picks one of
-// 0 .. bcjr_variant_count() - 1 for every BCJR call (unset: 0, the default path).
+// The kernel variants (kernels/bcjr_sweep.cuh): BCJR_CUDA_BCJR_VARIANT picks one of
+// 0 .. bcjr_variant_count() - 1 for every BCJR call (unset: bcjr_default_variant()).
 int bcjr_variant_count();
+int bcjr_default_variant();
 
 // For the benchmark: base-2 exponentials per second of a register-only kernel on the current device.
 double exp2_ceiling_per_second();

@@ -68,12 +68,12 @@ struct SoftOut {
 
 // How a run is launched: the separate posterior kernel instead of the fused backward sweep, tiles
 // per launch (0: all), the emulation's fiber order (0: thread order, else shuffled per round), and
-// the kernel variant (bcjr_sweep.cuh; 0: the default path).
+// the kernel variant (bcjr_sweep.cuh; the default unless a test asks for another).
 struct RunOpts {
   bool posterior_kernel = false;
   int batch = 0;
   uint64_t schedule_seed = 0;
-  int variant = 0;
+  int variant = K::kDefaultBcjrVariant;
 };
 
 SoftOut run_bcjr(const TrellisSpec& s, const Codebook& cb, const torch::Tensor& w, const torch::Tensor& g,
@@ -455,7 +455,8 @@ TEST(KernelsEmulated, BcjrVariantsMatchDefaultAndCpu) {
         const auto cpu = bcjr_cpu(k.w, k.s, k.cb, T, k.ov, k.g, false);
         const auto fwd0 = run_bcjr(k.s, k.cb, k.w, torch::Tensor(), k.ov, T, false);
         const auto vjp0 = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, false);
-        for (int variant = 1; variant < K::kBcjrVariants; ++variant) {
+        for (int variant = 0; variant < K::kBcjrVariants; ++variant) {
+          if (variant == K::kDefaultBcjrVariant) continue;
           SCOPED_TRACE("variant " + std::to_string(variant));
           RunOpts o;
           o.variant = variant;
@@ -491,7 +492,8 @@ TEST(KernelsEmulated, BcjrVariantsAreBitwiseIndependentOfBatchingAndThreadOrder)
   cases.push_back(make_case({10, 2, 2, "hyb", 32, 5}, true));
   cases.push_back(make_case({16, 2, 2, "hyb", 8, 3}, false));
   for (const Case& k : cases) {
-    for (int variant = 1; variant < K::kBcjrVariants; ++variant) {
+    for (int variant = 0; variant < K::kBcjrVariants; ++variant) {
+      if (variant == K::kDefaultBcjrVariant) continue;  // the other tests run the default
       SCOPED_TRACE(trace(k) + " variant " + std::to_string(variant));
       RunOpts base;
       base.variant = variant;
@@ -504,7 +506,7 @@ TEST(KernelsEmulated, BcjrVariantsAreBitwiseIndependentOfBatchingAndThreadOrder)
 // that names the variable.
 TEST(KernelsEmulated, BcjrVariantFromEnvironment) {
   unsetenv("BCJR_CUDA_BCJR_VARIANT");
-  EXPECT_EQ(K::bcjr_variant_from_env(), 0);
+  EXPECT_EQ(K::bcjr_variant_from_env(), K::kDefaultBcjrVariant);
   for (int v = 0; v < K::kBcjrVariants; ++v) {
     setenv("BCJR_CUDA_BCJR_VARIANT", std::to_string(v).c_str(), 1);
     EXPECT_EQ(K::bcjr_variant_from_env(), v);
