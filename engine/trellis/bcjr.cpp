@@ -20,7 +20,7 @@ namespace {
 SoftBatch run_bcjr(const at::Tensor& w, const TrellisSpec& spec, const Codebook& cb, double T, const at::Tensor& overlap,
                    const at::Tensor& g, bool marginals) {
   if (!w.is_cuda()) return bcjr_cpu(w, spec, cb, T, overlap, g, marginals);
-  if (g.defined()) return bcjr_vjp_cuda(w, g, spec, cb, T, overlap);
+  if (g.defined()) return bcjr_vjp_cuda(w, g, spec, cb, T, overlap, marginals);
   return bcjr_forward_cuda(w, spec, cb, T, overlap, marginals);
 }
 

@@ -61,11 +61,11 @@ SoftBatch bcjr_forward_cuda(const at::Tensor& w, const TrellisSpec& spec, const 
 }
 
 SoftBatch bcjr_vjp_cuda(const at::Tensor& w, const at::Tensor& grad_codeword, const TrellisSpec& spec,
-                        const Codebook& cb, double T, const at::Tensor& overlap) {
+                        const Codebook& cb, double T, const at::Tensor& overlap, bool want_marginals) {
   return rethrow_as_error("bcjr vjp on cuda", [&] {
     const auto r = kernels::bcjr_cuda_tensors(w.contiguous(), grad_codeword.contiguous(), shape_of(spec), code_of(cb),
-                                              T, overlap.defined() ? overlap.contiguous() : overlap, false);
-    return SoftBatch{r.codeword, r.log_z, at::Tensor(), r.grad_w};
+                                              T, overlap.defined() ? overlap.contiguous() : overlap, want_marginals);
+    return SoftBatch{r.codeword, r.log_z, r.symbol_marginals, r.grad_w};
   });
 }
 
@@ -85,7 +85,7 @@ SoftBatch bcjr_forward_cuda(const at::Tensor&, const TrellisSpec&, const Codeboo
   no_cuda("bcjr forward on cuda");
 }
 SoftBatch bcjr_vjp_cuda(const at::Tensor&, const at::Tensor&, const TrellisSpec&, const Codebook&, double,
-                        const at::Tensor&) {
+                        const at::Tensor&, bool) {
   no_cuda("bcjr vjp on cuda");
 }
 

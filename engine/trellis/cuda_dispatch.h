@@ -11,8 +11,9 @@ PathBatch viterbi_cuda(const at::Tensor& w, const TrellisSpec& spec, const Codeb
                        const at::Tensor& overlap);
 SoftBatch bcjr_forward_cuda(const at::Tensor& w, const TrellisSpec& spec, const Codebook& cb, double T,
                             const at::Tensor& overlap, bool want_marginals);
-// Fills codeword, log_z and grad_w.
+// Fills codeword, log_z and grad_w, and symbol_marginals with want_marginals (then through the
+// separate posterior kernel, as in the forward).
 SoftBatch bcjr_vjp_cuda(const at::Tensor& w, const at::Tensor& grad_codeword, const TrellisSpec& spec,
-                        const Codebook& cb, double T, const at::Tensor& overlap);
+                        const Codebook& cb, double T, const at::Tensor& overlap, bool want_marginals = false);
 
 }  // namespace bcjr::trellis

@@ -324,6 +324,14 @@ TEST(KernelsEmulated, BcjrVjpMatchesCpu) {
       }
       EXPECT_LT(rel_err_floor(got.grad, ref.grad_w, 1e-2), 1e-3);
       EXPECT_LT(rel_err(got.codeword, ref.codeword), 2e-4);
+      // With symbol marginals asked for too (`bcjr soft --grad-in --marginals`): the plain tangent
+      // sweeps and the posterior kernel, which writes the gradient and the marginals.
+      const auto ref_m = bcjr_cpu(k.w, k.s, k.cb, T, k.ov, k.g, true);
+      const auto got_m = run_bcjr(k.s, k.cb, k.w, k.g, k.ov, T, true);
+      ASSERT_TRUE(torch::isfinite(got_m.symbols).all().item<bool>());
+      EXPECT_LT((got_m.symbols - ref_m.symbol_marginals).abs().max().item<double>(), 2e-4) << "marginals with the VJP";
+      EXPECT_LT(rel_err_floor(got_m.grad, ref_m.grad_w, 1e-2), 1e-3) << "grad with marginals";
+      EXPECT_LT(rel_err(got_m.codeword, ref_m.codeword), 2e-4) << "codeword with marginals";
     }
   }
 }
