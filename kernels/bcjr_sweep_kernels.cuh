@@ -314,14 +314,10 @@ __device__ __forceinline__ void bcjr_sweep(const BcjrLaunch& a) {
             }
           }
         }
-        {
+        if constexpr (kTangent) {  // the moments are formed around the best member (ub is set)
           float c[V];
           code(s0 + uint32_t(ub), c);
-          if constexpr (kTangent) {
-            keep_best(ub, dot(gt, c) + t_in[(s0 + uint32_t(ub)) & gmask], c);
-          } else {
-            keep_best(ub, 0.f, c);
-          }
+          keep_best(ub, dot(gt, c) + t_in[(s0 + uint32_t(ub)) & gmask], c);
         }
 #pragma unroll 1
         for (int p0 = 0; p0 < S; p0 += kW) {

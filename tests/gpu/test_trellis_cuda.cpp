@@ -1,7 +1,8 @@
 // Parity of the CUDA trellis kernels with the CPU reference (engine/trellis): Viterbi, BCJR forward
-// (fused posterior and posterior kernel) and VJP, free and fixed-overlap boundaries, several (L, k, V, code), odd tile counts, batches
-// that do not divide the tile count, tail-biting through the public API and its bitstreams, and
-// the VJP against finite differences. Fresh random inputs every run (the seed is printed).
+// (fused posterior and posterior kernel) and VJP, every kernel variant, free and fixed-overlap
+// boundaries, several (L, k, V, code), odd tile counts, batches that do not divide the tile count,
+// tail-biting through the public API and its bitstreams, and the VJP against finite differences.
+// Fresh random inputs every run (the seed is printed).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
