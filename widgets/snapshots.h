@@ -25,7 +25,8 @@ struct PosteriorSnapshot {
 
 // Codeword flips and drift of one linear after a training step, against the drift-budget theory.
 struct FlipSnapshot {
-  QString linear;       // "q_proj", ...
+  QString linear;       // "L4 q_proj", ...
+  int layer = 0;
   int step = 0;
   double flips = 0;     // trellis steps whose state differs from the PTQ path
   double tiles_touched = 0;
@@ -33,11 +34,13 @@ struct FlipSnapshot {
   double drift_path = 0;  // cumulative path length of the drift
   double radius = 0;      // Voronoi-basin radius r = sigma_w / sqrt(2 pi 2^kV)
   double predicted = 0;   // drift-budget prediction (about steps x lr for Adam)
+  double trellis_steps = 0, tiles = 0;  // totals of the linear, for fractions
 };
 
 // One finished training step, as the views need it.
 struct StepSnapshot {
   int step = 0;
+  int phase = 0, phase_step = 0;  // multi-layer modes: which phase, and the step inside it
   double temperature = 0, kl = 0, lr = 0, grad_norm = 0;
   double seconds = 0, peak_mb = 0;
   double eval_ppl = -1;  // -1: not evaluated at this step

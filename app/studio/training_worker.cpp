@@ -6,6 +6,7 @@
 #include "engine/quant/qat_session.h"
 
 #include "app/studio/training_worker.h"
+#include "app/studio/step_snapshot.h"
 
 namespace bcjr::studio {
 
@@ -23,31 +24,6 @@ class SignalProgress : public ProgressReporter {
  private:
   TrainingWorker* w_;
 };
-
-widgets::StepSnapshot snapshot_of(const quant::StepMetrics& m) {
-  widgets::StepSnapshot s;
-  s.step = int(m.step);
-  s.temperature = m.T;
-  s.kl = m.kl;
-  s.lr = m.lr;
-  s.grad_norm = m.grad_norm;
-  s.seconds = m.seconds;
-  s.peak_mb = m.peak_rss_mb;
-  s.eval_ppl = m.eval_ppl;
-  for (const auto& l : m.linears) {
-    widgets::FlipSnapshot f;
-    f.linear = QString("L%1 %2").arg(l.layer).arg(QString::fromStdString(l.linear));
-    f.step = int(m.step);
-    f.flips = double(l.flips);
-    f.tiles_touched = double(l.tiles_touched);
-    f.drift_rms = l.drift_rms;
-    f.drift_path = l.drift_path;
-    f.radius = l.radius;
-    f.predicted = l.predicted;
-    if (l.flips >= 0) s.linears.append(f);
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -100,7 +76,7 @@ void TrainingWorker::start(const TrainRequest& request) {
     }
     SignalProgress progress(this);
     s->set_progress(&progress);
-    s->set_metrics_callback([this](const quant::StepMetrics& m) { Q_EMIT stepFinished(snapshot_of(m)); });
+    s->set_metrics_callback([this](const quant::StepMetrics& m) { Q_EMIT stepFinished(step_snapshot(m)); });
     s->set_log_callback([this](const std::string& line) { Q_EMIT logLine(QString::fromStdString(line)); });
     {
       std::lock_guard<std::mutex> lock(mutex_);
