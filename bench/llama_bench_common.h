@@ -11,18 +11,12 @@
 #include <torch/torch.h>
 
 #include "engine/model/llama_config.h"
+#include "engine/model/llama_flops.h"
 
 namespace bcjr::bench {
 
-// Multiply-adds count 2 each. Attention is counted as computed: the full T x T score and
-// value products (the causal mask halves the useful part, not the work done here).
-inline double llama_flops_per_token(const model::LlamaConfig& c, int64_t ctx) {
-  const double hd = double(c.head_dim ? c.head_dim : c.hidden_size / c.num_attention_heads);
-  const double h = double(c.hidden_size), q = c.num_attention_heads * hd, kv = c.num_key_value_heads * hd;
-  const double linears = h * q + 2 * h * kv + q * h + 3 * h * double(c.intermediate_size);
-  const double attention = 2 * q * double(ctx);  // QK^T and PV: q * ctx multiply-adds each
-  return double(c.num_hidden_layers) * 2 * (linears + attention) + 2 * h * double(c.vocab_size);
-}
+// FLOPs per token of a whole forward (engine/model/llama_flops.h).
+using model::llama_flops_per_token;
 
 // Seconds per call of f (the median of `reps` timed calls after one warm-up), with `sync`
 // called before each clock read so that asynchronous devices are waited for.

@@ -19,26 +19,6 @@
 using namespace bcjr;
 using namespace bcjr::model;
 
-namespace {
-
-// SmolLM2-135M's shape (the default model's config.json / GGUF metadata).
-LlamaConfig smollm2_135m() {
-  LlamaConfig c;
-  c.vocab_size = 49152;
-  c.hidden_size = 576;
-  c.intermediate_size = 1536;
-  c.num_hidden_layers = 30;
-  c.num_attention_heads = 9;
-  c.num_key_value_heads = 3;
-  c.head_dim = 64;
-  c.rms_norm_eps = 1e-5;
-  c.rope_theta = 100000;
-  c.tie_word_embeddings = true;
-  c.max_position_embeddings = 8192;
-  return c;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) try {
   std::string model_spec = "default";
@@ -55,7 +35,7 @@ int main(int argc, char** argv) try {
   const int nthreads = set_thread_count(static_cast<int>(threads));
   // The random one has the same shapes, hence the same speed, without needing the asset.
   LlamaModel model = model_spec == "smollm2-135m-random"
-                         ? llama_from_tensors(smollm2_135m(), llama_random_tensors(smollm2_135m(), 1), "random")
+                         ? llama_from_tensors(smollm2_135m_config(), llama_random_tensors(smollm2_135m_config(), 1), "random")
                          : llama_from_loaded(load_model(model_spec));
   const LlamaConfig config = model->config();
   std::printf("llama_cpu: %s, ctx %lld, batch %lld, %d threads, LibTorch %s, fp32\n", model_spec.c_str(),

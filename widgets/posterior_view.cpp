@@ -5,22 +5,10 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "widgets/viridis.h"
+
 namespace bcjr::widgets {
 
-namespace {
-// Perceptually uniform and readable in light and dark themes (viridis stops); QCustomPlot 2.1's
-// own gradients lack it.
-QCPColorGradient viridis() {
-  QCPColorGradient g;
-  g.clearColorStops();
-  g.setColorStopAt(0.00, QColor(68, 1, 84));
-  g.setColorStopAt(0.25, QColor(59, 82, 139));
-  g.setColorStopAt(0.50, QColor(33, 145, 140));
-  g.setColorStopAt(0.75, QColor(94, 201, 98));
-  g.setColorStopAt(1.00, QColor(253, 231, 37));
-  return g;
-}
-}  // namespace
 
 PosteriorView::PosteriorView(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
   auto* layout = new QVBoxLayout(this);
@@ -44,6 +32,12 @@ PosteriorView::PosteriorView(QWidget* parent) : QWidget(parent), plot_(new QCust
           bottom->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::setRange));
 
   top->axis(QCPAxis::atLeft)->setLabel(tr("symbol u_t"));
+  // Symbols are integers: ticks on whole numbers only (every one, or every 2, 4, ... when many).
+  QSharedPointer<QCPAxisTickerFixed> integers(new QCPAxisTickerFixed);
+  integers->setTickStep(1.0);
+  integers->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  top->axis(QCPAxis::atLeft)->setTicker(integers);
+  top->axis(QCPAxis::atLeft)->setSubTicks(false);
   top->axis(QCPAxis::atBottom)->setLabel(tr("trellis step t"));
   map_ = new QCPColorMap(top->axis(QCPAxis::atBottom), top->axis(QCPAxis::atLeft));
   map_->setGradient(viridis());

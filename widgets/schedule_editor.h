@@ -1,15 +1,23 @@
-// An editable temperature schedule: control points (training step, T) on a log-T axis. Drag a point
-// to change its T, double-click to add one, right-click to remove one. Between points T is
-// interpolated linearly in log T, which is what an exponential schedule is.
+// The temperature-schedule editor: control points (training step, T) on a log-T axis, one schedule
+// per training phase when a multi-layer run trains one layer per phase. Points are dragged (step
+// and T), typed in the table, added (double-click, Add) and removed (right-click, Remove); every
+// edit is a command on an undo stack (a drag is one command). Changing the step count stretches
+// the schedules. The phase and step a run is at are marked, so the user sees what an edit changes.
 #pragma once
 
 #include <QPointF>
 #include <QVector>
 #include <QWidget>
 
+#include "widgets/schedule_points.h"
+
 class QCustomPlot;
 class QCPGraph;
+class QComboBox;
 class QMouseEvent;
+class QTabBar;
+class QTableWidget;
+class QUndoStack;
 
 namespace bcjr::widgets {
 
@@ -18,41 +26,69 @@ class ScheduleEditor : public QWidget {
  public:
   explicit ScheduleEditor(QWidget* parent = nullptr);
 
-  // Points sorted by step; T > 0. Steps outside [0, steps-1] are clamped.
+  ScheduleState state() const { return state_; }
+  // Undoable edits; `what` names the command in the undo history.
+  void setState(const ScheduleState& s, const QString& what);
+  void setPhase(int phase, const PhaseSchedule& s, const QString& what);
+  // Points of the phase shown (tidied: sorted, one per step, T clamped), keeping its join.
   void setPoints(const QVector<QPointF>& points);
-  QVector<QPointF> points() const { return points_; }
+  QVector<QPointF> points() const { return state_.phases[current_].points; }
+  // Stretches every phase's schedule over the new step count (undoable).
   void setSteps(int steps);
-  int steps() const { return steps_; }
-  // The temperature the schedule gives at every step 0..steps-1.
-  QVector<double> temperatures() const;
-  // T0 (Tmin/T0)^(i/(N-1)) as two end points: the paper's exponential schedule.
-  void setExponential(double t0, double tmin);
-  // Marks the step a run is at (-1: none), so the user sees what an edit still changes.
-  void setCurrentStep(int step);
-  QCustomPlot* plot() const { return plot_; }
+  int steps() const { return state_.steps; }
+  int phaseCount() const { return int(state_.phases.size()); }
+  int currentPhase() const { return current_; }
+  void setCurrentPhase(int phase);
+  // T at every step of a phase (default: the one shown).
+  QVector<double> temperatures(int phase = -1) const;
+  // The phase and step the run will compute next (-1: no run), marked on that phase's curve.
+  void setRunPosition(int phase, int step);
+  int runPhase() const { return run_phase_; }
+  int runStep() const { return run_step_; }
 
-  static constexpr double kMinT = 1e-3;
-  static constexpr double kMaxT = 10.0;
+  QCustomPlot* plot() const { return plot_; }
+  QTableWidget* table() const { return table_; }
+  QUndoStack* undoStack() const { return undo_; }
+  QTabBar* phaseBar() const { return phase_bar_; }
+
+  // Used by ScheduleCommand: shows a state without recording it.
+  void applyState(const ScheduleState& s);
 
  Q_SIGNALS:
-  void scheduleChanged(const QVector<QPointF>& points);
+  // A phase's schedule changed (after a drag ends, an edit, an undo or a redo).
+  void scheduleChanged(int phase);
+  void stepsChanged(int steps);
+  // Any change of the state shown, drags included (for views that mirror it).
+  void stateChanged();
 
  private:
-  void redraw();
+  void redraw(bool rescale);
+  void refillTable();
+  void refreshPhaseBar();
+  void push(const ScheduleState& after, const QString& what, int merge_key = -1);
   int pointNear(const QPoint& pixel) const;
   void onPress(QMouseEvent* e);
   void onMove(QMouseEvent* e);
   void onRelease(QMouseEvent* e);
   void onDoubleClick(QMouseEvent* e);
+  void onTableEdited(int row, int column);
+  void addPoint();
+  void removeSelected();
 
   QCustomPlot* plot_;
   QCPGraph* curve_;
   QCPGraph* handles_;
-  QCPGraph* current_;
-  QVector<QPointF> points_;
-  int steps_ = 10;
-  int dragging_ = -1;
-  int current_step_ = -1;
+  QCPGraph* marker_;
+  QTabBar* phase_bar_;
+  QTableWidget* table_;
+  QComboBox* join_;
+  QUndoStack* undo_;
+  ScheduleState state_;
+  int current_ = 0;
+  int run_phase_ = -1, run_step_ = -1;
+  int dragging_ = -1, drag_serial_ = 0;
+  ScheduleState drag_start_;
+  bool filling_ = false;
 };
 
 }  // namespace bcjr::widgets

@@ -28,7 +28,7 @@ struct FlipSnapshot {
   QString linear;       // "L4 q_proj", ...
   int layer = 0;
   int step = 0;
-  double flips = 0;     // trellis steps whose state differs from the PTQ path
+  double flips = 0;     // trellis steps whose state differs from the PTQ path (-1: not counted this step)
   double tiles_touched = 0;
   double drift_rms = 0;   // in normalised units
   double drift_path = 0;  // cumulative path length of the drift

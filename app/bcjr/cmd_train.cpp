@@ -1,6 +1,7 @@
 // `bcjr train`: a BCJR-QAT run (new from flags or a run.json, or resumed), with a progress bar,
 // a line per step and the perplexities before and after.
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "app/bcjr/cli_context.h"
@@ -9,10 +10,36 @@
 #include "app/bcjr/qat_report.h"
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/assets.h"
+#include "engine/model/model_loader.h"
 #include "engine/quant/qat_session.h"
+#include "engine/quant/run_cost.h"
 
 namespace bcjr::cli {
 namespace {
+
+// `--estimate`: what the run would cost (engine/quant/run_cost.h), without running it.
+int print_estimate(const quant::QatConfig& c) {
+  model::LoadOptions o;
+  o.load_tensors = false;
+  const auto m = model::load_model(c.model, nullptr, o).config;
+  const std::string text = c.eval_data.empty() ? c.data : c.eval_data;
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(text == "default" ? resolve_text_path("default") : text, ec);
+  // 3.72 bytes per token: the default tokenizer on English prose (Moby Dick).
+  const int64_t tokens = ec ? 0 : int64_t(double(bytes) / 3.72);
+  const auto r = quant::estimate_run_cost(c, m, tokens);
+  std::printf("tiles per step %lld (%lld in all); BCJR: %s\n", (long long)r.tiles_per_step, (long long)r.tiles_total,
+              r.bcjr_method.c_str());
+  std::printf("BCJR state-steps per step (forward and VJP): %.3g\n", r.bcjr_state_steps);
+  std::printf("per step: %.1f s (BCJR %.1f s, Viterbi %.1f s, model %.1f s, perplexity %.1f s averaged)\n",
+              r.seconds_per_step, r.seconds_bcjr, r.seconds_viterbi, r.seconds_model, r.seconds_eval);
+  std::printf("before the first step: %.0f s; whole run: %.0f s; peak memory %.2f GB\n", r.seconds_setup,
+              r.seconds_total, r.memory_bytes / 1e9);
+  for (const auto& w : r.warnings) std::printf("warning: %s\n", w.c_str());
+  std::printf("rates: %s\n", r.rates.c_str());
+  return 0;
+}
 
 int run_train(Args& args) {
   std::unique_ptr<quant::QatSession> session;
@@ -22,7 +49,7 @@ int run_train(Args& args) {
     args.finish();
     session = quant::QatSession::resume(dir);
   } else {
-    dir = args.required("out");
+    dir = args.flag("estimate") ? std::string() : args.required("out");
     const bool overwrite = args.flag("overwrite");
     quant::QatConfig base;
     if (auto cfg = args.get("config")) {
@@ -38,7 +65,9 @@ int run_train(Args& args) {
       base = quant::QatConfig::from_json(j.contains("config") ? j["config"] : j, *cfg);
     }
     auto config = read_qat_options(args, base, /*training=*/true);
+    const bool estimate = args.flag("estimate");
     args.finish();
+    if (estimate) return print_estimate(config);
     session = quant::QatSession::create(config, dir, overwrite);
   }
   const int64_t total = session->config().total_steps();
@@ -69,6 +98,7 @@ BCJR_REGISTER_COMMAND(Command{
                 "options:\n  --out RUN            run folder to create\n"
                 "  --overwrite          replace a run already in RUN\n"
                 "  --config FILE        start from a run.json (its \"config\") or a configuration JSON; flags override\n"
+                "  --estimate           print what the run would cost (tiles, state-steps, seconds, memory) and exit\n"
                 "  --resume RUN         continue RUN from its latest checkpoint (no other options)\n") +
         kQatTrainHelp + kQatCommonHelp,
     run_train});

@@ -16,6 +16,8 @@ const char* const kQatCommonHelp =
     "  --code C             hyb (V=2), 1mad or 3inst (V=1) (default: hyb)\n"
     "  --codebook-seed S    seed of the hyb LUT (default 0)\n"
     "  --rms-factor F       normalised weight RMS / codebook RMS (default 0.9)\n"
+    "  --tailbiting-bcjr M  tail-biting BCJR: exact (2^(L-kV) conditioned sweeps per tile), fixed-overlap\n"
+    "                       (conditioned on the hard Viterbi overlap) or auto (exact where 2^(L-kV) <= 256)\n"
     "  --seed S             RHT signs and calibration windows (default 0)\n"
     "  --calib-windows N    windows for the proxy Hessians (default 8; ldlq needs them)\n"
     "  --window N           calibration window in tokens (default 1024)\n"
@@ -31,6 +33,8 @@ const char* const kQatTrainHelp =
     "  --multi-layer M      independent, greedy or joint (default joint)\n"
     "  --steps N            steps per phase (default 10)\n"
     "  --schedule S         skip-high-T, naive, a JSON object or a .json file (default skip-high-T)\n"
+    "  --phase-schedules S  independent/greedy: one schedule per layer, as presets separated by commas,\n"
+    "                       a JSON array or a .json file holding one (the studio's editor saves these)\n"
     "  --lr F --weight-decay F --clip F --beta1 F --beta2 F   AdamW (2e-4, 0.01, 1.0, 0.9, 0.999)\n"
     "  --lr-units U         weight (the paper's) or normalised: lr x each linear's PTQ scale, so a step\n"
     "                       moves RHT(W)/scale by about lr; compare with the Voronoi radius (default weight)\n"
@@ -76,6 +80,7 @@ quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
   c.quant.code = a.get("code", c.quant.code);
   c.quant.codebook_seed = uint64_t(a.integer("codebook-seed", int64_t(c.quant.codebook_seed)));
   c.quant.rms_factor = a.real("rms-factor", c.quant.rms_factor);
+  c.quant.tailbiting_bcjr = a.get("tailbiting-bcjr", c.quant.tailbiting_bcjr);
   c.seed = uint64_t(a.integer("seed", int64_t(c.seed)));
   c.calib_windows = a.integer("calib-windows", c.calib_windows);
   c.window = a.integer("window", c.window);
@@ -89,6 +94,7 @@ quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
     c.multi_layer = a.get("multi-layer", c.multi_layer);
     c.steps = a.integer("steps", c.steps);
     if (auto s = a.get("schedule")) c.schedule = quant::TemperatureSchedule::parse(*s);
+    if (auto s = a.get("phase-schedules")) c.phase_schedules = quant::TemperatureSchedule::parse_list(*s);
     c.lr = a.real("lr", c.lr);
     c.lr_units = a.get("lr-units", c.lr_units);
     c.weight_decay = a.real("weight-decay", c.weight_decay);

@@ -8,6 +8,7 @@
 #include "engine/quant/qat_session.h"
 
 #include "app/studio/engine_worker.h"
+#include "app/studio/posterior_snapshot.h"
 #include "app/studio/training_worker.h"
 
 #include <cmath>
@@ -58,24 +59,6 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
   qRegisterMetaType<widgets::ThermoSnapshot>();
 }
 
-namespace {
-// One conversion for both sources: the engine's plain posterior view into the widget's snapshot.
-widgets::PosteriorSnapshot to_snapshot(const quant::TilePosteriorView& v) {
-  widgets::PosteriorSnapshot s;
-  s.label = QString::fromStdString(v.label) + QString(", %1").arg(QString::fromStdString(v.method));
-  s.temperature = v.T;
-  s.steps = v.steps;
-  s.symbols = v.symbols;
-  s.marginals = QVector<float>(v.marginals.begin(), v.marginals.end());
-  for (int t = 0; t < v.steps; ++t) {
-    s.expected.append(v.mean[size_t(t) * v.V]);
-    s.stddev.append(std::sqrt(std::max(0.f, v.variance[size_t(t) * v.V])));
-    s.target.append(v.target[size_t(t) * v.V]);
-  }
-  s.viterbi_symbols = QVector<int>(v.viterbi_symbols.begin(), v.viterbi_symbols.end());
-  return s;
-}
-}  // namespace
 
 widgets::PosteriorSnapshot EngineWorker::posterior(const TileRequest& r) {
   Prepared p = prepare(r);
@@ -98,7 +81,7 @@ widgets::PosteriorSnapshot EngineWorker::posterior(const TileRequest& r) {
   for (int t = 0; t < post.steps; ++t) v.viterbi_symbols.push_back(states[0][t] & mask);
   v.log_z = post.log_z;
   v.method = post.method;
-  return to_snapshot(v);
+  return posterior_snapshot(v);
 }
 
 widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
@@ -124,7 +107,7 @@ widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const
 widgets::PosteriorSnapshot EngineWorker::runPosterior(const TileRequest& r) const {
   auto session = training_ ? training_->session() : nullptr;
   BCJR_CHECK(session, "no BCJR-QAT run is going: start one (Run > Start) to look at its tiles");
-  return to_snapshot(session->tile_posterior(r.run_layer, r.run_linear.toStdString(), r.run_tile, r.T));
+  return posterior_snapshot(session->tile_posterior(r.run_layer, r.run_linear.toStdString(), r.run_tile, r.T));
 }
 
 void EngineWorker::computePosterior(const TileRequest& r) {

@@ -25,6 +25,7 @@ struct TileRequest {
   int run_layer = -1;       // >= 0: a tile of the running BCJR-QAT session instead
   QString run_linear = "q_proj";
   int run_tile = 0;
+  QString run_folder;       // set: a tile of that run folder (the layer map's worker computes it)
   QVector<float> weights;   // n weights in normalised units, or empty
   QString label;
   quint64 generation = 0;   // set by the sender; stale generations are skipped

@@ -1,7 +1,10 @@
 #include "app/studio/main_window.h"
 
+#include "app/studio/layer_map_tab.h"
 #include "app/studio/posterior_tab.h"
 #include "app/studio/run_dialog.h"
+#include "app/studio/run_views.h"
+#include "app/studio/schedule_tab.h"
 #include "app/studio/training_worker.h"
 
 #include <QAction>
@@ -22,9 +25,12 @@
 #include "bcjr/version.h"
 #include "engine/core/assets.h"
 #include "engine/core/error.h"
+#include <qcustomplot.h>
+
 #include "widgets/curve_plot.h"
-#include "widgets/flips_view.h"
+#include "widgets/drift_budget_view.h"
 #include "widgets/ising_panel.h"
+#include "widgets/perplexity_view.h"
 #include "widgets/posterior_view.h"
 #include "widgets/schedule_editor.h"
 
@@ -74,21 +80,26 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   posterior_tab_->setObjectName("posteriorTab");
   posterior_tab_->view()->setObjectName("posteriorView");
   tabs_->addTab(posterior_tab_, tr("Posterior"));
-  schedule_ = new widgets::ScheduleEditor;
-  schedule_->setObjectName("scheduleEditor");
-  tabs_->addTab(schedule_, tr("Schedule"));
-  flips_ = new widgets::FlipsView;
-  flips_->setObjectName("flipsView");
-  tabs_->addTab(flips_, tr("Flips"));
-  curves_ = new widgets::CurvePlot;
-  curves_->setObjectName("perplexityPlot");
-  curves_->setLabels(tr("Perplexity and KL"), tr("training step"), tr("value"));
-  tabs_->addTab(curves_, tr("Perplexity"));
+  schedule_tab_ = new ScheduleTab;
+  schedule_tab_->setObjectName("scheduleTab");
+  tabs_->addTab(schedule_tab_, tr("Schedule"));
+  run_views_ = new RunViews(this);
+  tabs_->addTab(run_views_->drift(), tr("Flips vs radius"));
+  tabs_->addTab(run_views_->perplexity(), tr("Perplexity"));
+  layer_map_ = new LayerMapTab(training_);
+  layer_map_->setObjectName("layerMapTab");
+  tabs_->addTab(layer_map_, tr("Layer map"));
+  posterior_tab_->setRunFolderWorker(layer_map_->worker());
+  connect(layer_map_, &LayerMapTab::message, this, &MainWindow::log);
+  connect(layer_map_, &LayerMapTab::openTile, this, [this](int layer, const QString& linear, int tile, const QString& dir) {
+    posterior_tab_->showRunTile(layer, linear, tile, dir);
+    tabs_->setCurrentWidget(posterior_tab_);
+  });
   ising_ = new widgets::IsingPanel;
   ising_->setObjectName("isingPanel");
   connect(worker_, &EngineWorker::thermodynamicsReady, ising_, &widgets::IsingPanel::setThermodynamics);
   tabs_->addTab(ising_, tr("Trellis && Ising"));
-  tabs_->setCurrentWidget(schedule_);
+  tabs_->setCurrentWidget(schedule_tab_);
   setCentralWidget(tabs_);
 
   log_ = new QPlainTextEdit;
@@ -102,9 +113,8 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
 
   buildMenus();
   connect(training_, &TrainingWorker::started, this, [this](const QString& dir, int total) {
-    flips_->clear();
-    curves_->clear();
-    schedule_->setCurrentStep(0);
+    run_views_->startLive(dir);
+    schedule_tab_->editor()->setRunPosition(0, 0);
     log(tr("run %1 started: %2 steps").arg(dir).arg(total));
     setRunning(true);
   });
@@ -132,9 +142,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     setRunning(false);
   });
   // A schedule edited during a run takes effect at the next step.
-  connect(schedule_, &widgets::ScheduleEditor::scheduleChanged, this, [this] {
+  connect(schedule_tab_->editor(), &widgets::ScheduleEditor::scheduleChanged, this, [this](int phase) {
     if (training_->session()) {
-      training_->replaceSchedule(schedule_->temperatures());
+      training_->replaceSchedule(phase, schedule_tab_->schedule(phase));
       log(tr("schedule replaced; it takes effect at the next step"));
     }
   });
@@ -142,10 +152,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   redraw_timer_ = new QTimer(this);
   redraw_timer_->setInterval(40);
   connect(redraw_timer_, &QTimer::timeout, this, [this] {
-    if (!dirty_) return;
-    dirty_ = false;
-    flips_->refresh();
-    curves_->refresh();
+    run_views_->refresh();
   });
   redraw_timer_->start();
   setModel(options.model);
@@ -168,31 +175,39 @@ void MainWindow::setRunning(bool running) {
   pause_action_->setEnabled(running);
   cancel_action_->setEnabled(running);
   pause_action_->setText(tr("&Pause"));
-  if (!running) schedule_->setCurrentStep(-1);
+  if (!running) schedule_tab_->editor()->setRunPosition(-1, -1);
 }
 
 void MainWindow::onStep(const widgets::StepSnapshot& s) {
-  for (const auto& f : s.linears) flips_->addSnapshot(f);
-  curves_->appendPoint(tr("KL(teacher || student)"), s.step, s.kl);
-  curves_->appendPoint(tr("temperature T"), s.step, s.temperature);
-  if (s.eval_ppl > 0) curves_->appendPoint(tr("held-out perplexity"), s.step, s.eval_ppl);
-  schedule_->setCurrentStep(s.step + 1);
+  run_views_->addLiveStep(s);
+  posterior_tab_->setRunTemperature(s.temperature);
+  layer_map_->setRunTemperature(s.temperature);
+  // The step the run computes next: in this phase, or the first of the next.
+  const int steps = schedule_tab_->editor()->steps();
+  if (s.phase_step + 1 < steps) schedule_tab_->editor()->setRunPosition(s.phase, s.phase_step + 1);
+  else schedule_tab_->editor()->setRunPosition(s.phase + 1, 0);
   statusBar()->showMessage(tr("step %1: T %2, KL %3, %4 s, peak %5 MB")
                                .arg(s.step)
                                .arg(s.temperature, 0, 'g', 3)
                                .arg(s.kl, 0, 'g', 4)
                                .arg(s.seconds, 0, 'f', 1)
                                .arg(s.peak_mb, 0, 'f', 0));
-  dirty_ = true;
 }
 
 void MainWindow::startRun() {
   RunDialog dialog(model_path_.isEmpty() ? "default" : model_path_, data_path_.isEmpty() ? "default" : data_path_, this);
   if (dialog.exec() != QDialog::Accepted) return;
-  if (dialog.steps() > 0 && dialog.steps() != schedule_->steps()) schedule_->setSteps(dialog.steps());
+  if (auto s = dialog.presetSchedule()) {
+    schedule_tab_->setSchedule(*s, tr("the preset's schedule"));
+    log(tr("schedule: the preset's, %1 (undo it in the Schedule tab)").arg(QString::fromStdString(s->to_json().dump())));
+  }
+  if (dialog.steps() > 0) schedule_tab_->editor()->setSteps(dialog.steps());
   TrainRequest r;
   try {
-    r.config_json = dialog.configJson(schedule_->temperatures());
+    quant::QatConfig c = dialog.config();
+    const QString note = schedule_tab_->applyTo(c);
+    if (!note.isEmpty()) log(tr("schedule: %1").arg(note));
+    r.config_json = QString::fromStdString(c.to_json().dump());
   } catch (const std::exception& e) {
     QMessageBox::warning(this, tr("Start BCJR-QAT"), QString::fromStdString(e.what()));
     return;
@@ -258,8 +273,9 @@ void MainWindow::buildMenus() {
 }
 
 bool MainWindow::showView(const QString& name) {
-  const std::pair<const char*, QWidget*> views[] = {{"posterior", posterior_tab_}, {"schedule", schedule_},
-                                                    {"flips", flips_}, {"perplexity", curves_}, {"ising", ising_}};
+  const std::pair<const char*, QWidget*> views[] = {
+      {"posterior", posterior_tab_}, {"schedule", schedule_tab_},  {"flips", run_views_->drift()},
+      {"perplexity", run_views_->perplexity()}, {"layermap", layer_map_}, {"ising", ising_}};
   for (auto& [key, widget] : views)
     if (name == key) {
       tabs_->setCurrentWidget(widget);
@@ -315,17 +331,23 @@ void MainWindow::openText() {
 }
 
 void MainWindow::exportCurrentPlot() {
-  widgets::CurvePlot* plot = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
-  if (tabs_->currentWidget() == ising_) plot = ising_->plot();
-  if (tabs_->currentWidget() == flips_) plot = flips_->driftPlot();
+  widgets::CurvePlot* curve = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
+  if (tabs_->currentWidget() == ising_) curve = ising_->plot();
+  // The overlay views and the layer map are QCustomPlots of their own (PNG and PDF; their CSV comes
+  // with the shared plot export).
+  QCustomPlot* plot = curve ? curve->plot() : tabs_->currentWidget()->findChild<QCustomPlot*>();
   if (!plot) {
     statusBar()->showMessage(tr("This view has no exportable plot"), 5000);
     return;
   }
   QString p = QFileDialog::getSaveFileName(this, tr("Export plot"), "plot.png",
-                                           tr("PNG image, 2x (*.png);;PDF (*.pdf);;CSV data (*.csv)"));
+                                           curve ? tr("PNG image, 2x (*.png);;PDF (*.pdf);;CSV data (*.csv)")
+                                                 : tr("PNG image, 2x (*.png);;PDF (*.pdf)"));
   if (p.isEmpty()) return;
-  bool ok = p.endsWith(".pdf") ? plot->savePdf(p) : p.endsWith(".csv") ? plot->saveCsv(p) : plot->savePng(p, 2.0);
+  bool ok = false;
+  if (p.endsWith(".csv")) ok = curve && curve->saveCsv(p);
+  else if (p.endsWith(".pdf")) ok = plot->savePdf(p);
+  else ok = plot->savePng(p, plot->width(), plot->height(), 2.0);
   if (!ok) QMessageBox::warning(this, tr("Export plot"), tr("Could not write %1").arg(p));
   else statusBar()->showMessage(tr("Wrote %1").arg(p), 5000);
 }

@@ -13,16 +13,16 @@ class QPlainTextEdit;
 class QTabWidget;
 
 namespace bcjr::widgets {
-class CurvePlot;
-class FlipsView;
 class IsingPanel;
-class ScheduleEditor;
 }
 
 namespace bcjr::studio {
 
 class EngineWorker;
+class LayerMapTab;
 class PosteriorTab;
+class RunViews;
+class ScheduleTab;
 class TrainingWorker;
 struct TrainRequest;
 
@@ -38,7 +38,7 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   QString modelPath() const { return model_path_; }
-  // Shows a view by name: posterior, schedule, flips, perplexity, ising. False if unknown.
+  // Shows a view by name: posterior, schedule, flips, perplexity, layermap, ising. False if unknown.
   bool showView(const QString& name);
   // True once every view that computes something has its first result (for screenshots).
   bool viewsReady() const;
@@ -75,12 +75,11 @@ class MainWindow : public QMainWindow {
   TrainingWorker* training_ = nullptr;
   QAction *start_action_ = nullptr, *resume_action_ = nullptr, *pause_action_ = nullptr, *cancel_action_ = nullptr;
   QTimer* redraw_timer_ = nullptr;
-  bool dirty_ = false;
   EngineWorker* worker_ = nullptr;
   PosteriorTab* posterior_tab_ = nullptr;
-  widgets::ScheduleEditor* schedule_ = nullptr;
-  widgets::FlipsView* flips_ = nullptr;
-  widgets::CurvePlot* curves_ = nullptr;
+  ScheduleTab* schedule_tab_ = nullptr;
+  RunViews* run_views_ = nullptr;
+  LayerMapTab* layer_map_ = nullptr;
   widgets::IsingPanel* ising_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
 };

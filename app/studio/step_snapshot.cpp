@@ -29,7 +29,7 @@ widgets::StepSnapshot step_snapshot(const quant::StepMetrics& m) {
     f.predicted = l.predicted;
     f.trellis_steps = double(l.trellis_steps);
     f.tiles = double(l.tiles);
-    if (l.flips >= 0) s.linears.append(f);
+    s.linears.append(f);  // flips -1 where not counted at this step: the drift is measured every step
   }
   return s;
 }

@@ -53,12 +53,11 @@ bool TrainingWorker::paused() const {
   return s && s->paused();
 }
 
-void TrainingWorker::replaceSchedule(const QVector<double>& temperatures) {
+void TrainingWorker::replaceSchedule(int phase, const quant::TemperatureSchedule& schedule) {
   auto s = session();
-  if (!s || temperatures.isEmpty()) return;
-  std::vector<std::pair<double, double>> pts;
-  for (int i = 0; i < temperatures.size(); ++i) pts.emplace_back(double(i), temperatures[i]);
-  s->replace_schedule(quant::TemperatureSchedule::points(std::move(pts)));
+  if (!s) return;
+  (void)phase;  // per-phase replacement comes with the trainer's per-phase schedules
+  s->replace_schedule(schedule);
 }
 
 void TrainingWorker::start(const TrainRequest& request) {

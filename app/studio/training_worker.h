@@ -13,6 +13,7 @@
 
 namespace bcjr::quant {
 class QatSession;
+class TemperatureSchedule;
 }
 
 namespace bcjr::studio {
@@ -34,8 +35,8 @@ class TrainingWorker : public QObject {
   void unpause();
   void cancel();
   bool paused() const;
-  // Replaces the schedule from the next step on: T for each step 0..N-1.
-  void replaceSchedule(const QVector<double>& temperatures);
+  // Replaces a phase's schedule from its next step on (phase -1: every phase's).
+  void replaceSchedule(int phase, const quant::TemperatureSchedule& schedule);
   // The running session (or null), for posterior queries from another thread.
   std::shared_ptr<quant::QatSession> session() const;
 

@@ -31,4 +31,20 @@ std::map<std::string, torch::Tensor> llama_random_tensors(const LlamaConfig& con
   return t;
 }
 
+LlamaConfig smollm2_135m_config() {
+  LlamaConfig c;
+  c.vocab_size = 49152;
+  c.hidden_size = 576;
+  c.intermediate_size = 1536;
+  c.num_hidden_layers = 30;
+  c.num_attention_heads = 9;
+  c.num_key_value_heads = 3;
+  c.head_dim = 64;
+  c.rms_norm_eps = 1e-5;
+  c.rope_theta = 100000;
+  c.tie_word_embeddings = true;
+  c.max_position_embeddings = 8192;
+  return c;
+}
+
 }  // namespace bcjr::model

@@ -17,4 +17,8 @@ namespace bcjr::model {
 std::map<std::string, torch::Tensor> llama_random_tensors(const LlamaConfig& config, uint64_t seed,
                                                          double std = 0.02);
 
+// The default model's shape (SmolLM2-135M: 30 layers, hidden 576, GQA 9/3, vocab 49152, tied
+// head), for benchmarks and estimates that need it without the asset.
+LlamaConfig smollm2_135m_config();
+
 }  // namespace bcjr::model

@@ -16,6 +16,11 @@ void QatConfig::validate() const {
              multi_layer, "' (expected independent, greedy or joint)");
   BCJR_CHECK(ptq_mode == "rht" || ptq_mode == "ldlq", "QAT: --ptq '", ptq_mode, "' (expected rht or ldlq)");
   quant.validate();
+  BCJR_CHECK(phase_schedules.empty() || multi_layer != "joint",
+             "QAT: per-phase schedules (\"phase_schedules\") need --multi-layer independent or greedy; a joint run "
+             "has one phase and takes \"schedule\"");
+  BCJR_CHECK(phase_schedules.empty() || phase_schedules.size() == layers.size(), "QAT: ", phase_schedules.size(),
+             " per-phase schedules for ", layers.size(), " layers (one per layer, in the order of --layers)");
   BCJR_CHECK(steps >= 0, "QAT: --steps ", steps, " must be >= 0 (0: PTQ only)");
   BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr);
   BCJR_CHECK(lr_units == "weight" || lr_units == "normalised", "QAT: --lr-units '", lr_units,
@@ -35,7 +40,16 @@ int64_t QatConfig::total_steps() const {
   return multi_layer == "joint" ? steps : steps * int64_t(layers.size());
 }
 
+int64_t QatConfig::phase_count() const { return multi_layer == "joint" ? 1 : int64_t(layers.size()); }
+
+const TemperatureSchedule& QatConfig::phase_schedule(int64_t phase) const {
+  BCJR_CHECK(phase >= 0 && phase < phase_count(), "QAT: phase ", phase, " of a run of ", phase_count(), " phases");
+  return phase_schedules.empty() ? schedule : phase_schedules[size_t(phase)];
+}
+
 nlohmann::json QatConfig::to_json() const {
+  nlohmann::json phase_list = nlohmann::json::array();
+  for (const auto& s : phase_schedules) phase_list.push_back(s.to_json());
   return {{"model", model},
           {"data", data},
           {"eval_data", eval_data},
@@ -44,6 +58,7 @@ nlohmann::json QatConfig::to_json() const {
           {"ptq_mode", ptq_mode},
           {"quant", quant.to_json()},
           {"schedule", schedule.to_json()},
+          {"phase_schedules", phase_list},
           {"steps", steps},
           {"lr", lr},
           {"lr_units", lr_units},
@@ -75,6 +90,12 @@ QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& sourc
     c.ptq_mode = j.value("ptq_mode", c.ptq_mode);
     if (j.contains("quant")) c.quant = QuantParams::from_json(j.at("quant"), source);
     if (j.contains("schedule")) c.schedule = TemperatureSchedule::from_json(j.at("schedule"), source + " schedule");
+    if (j.contains("phase_schedules")) {
+      BCJR_CHECK(j.at("phase_schedules").is_array(), source, ": \"phase_schedules\" must be an array of schedules");
+      for (const auto& s : j.at("phase_schedules"))
+        c.phase_schedules.push_back(TemperatureSchedule::from_json(
+            s, source + " phase_schedules[" + std::to_string(c.phase_schedules.size()) + "]"));
+    }
     c.steps = j.value("steps", c.steps);
     c.lr = j.value("lr", c.lr);
     c.lr_units = j.value("lr_units", c.lr_units);

@@ -23,6 +23,9 @@ struct QatConfig {
   std::string ptq_mode = "rht";       // rht | ldlq
   QuantParams quant;
   TemperatureSchedule schedule = TemperatureSchedule::preset("skip-high-T");
+  // independent and greedy train one layer per phase: a schedule for each phase, in the order of
+  // `layers`. Empty: every phase follows `schedule`. A joint run has one phase and takes `schedule`.
+  std::vector<TemperatureSchedule> phase_schedules;
   int64_t steps = 10;                 // 0: PTQ only (what `bcjr ptq` runs)
   double lr = 2e-4, beta1 = 0.9, beta2 = 0.999, weight_decay = 0.01, clip = 1.0;
   // "weight": lr in the weights' own units (the paper's). "normalised": lr in the trellis's
@@ -47,6 +50,10 @@ struct QatConfig {
   static QatConfig from_json(const nlohmann::json& j, const std::string& source);
   // Steps in all: steps x layers for independent/greedy, steps for joint.
   int64_t total_steps() const;
+  // Training phases: one per layer for independent/greedy, one for joint.
+  int64_t phase_count() const;
+  // The schedule phase `phase` starts with (phase_schedules[phase] if given, else schedule).
+  const TemperatureSchedule& phase_schedule(int64_t phase) const;
 };
 
 }  // namespace bcjr::quant

@@ -19,12 +19,14 @@ trellis::TrellisSpec QuantParams::spec() const {
 
 void QuantParams::validate() const {
   spec().validate(trellis::parse_boundary(boundary));
+  BCJR_CHECK(tailbiting_bcjr == "auto" || tailbiting_bcjr == "exact" || tailbiting_bcjr == "fixed-overlap",
+             "quantisation: --tailbiting-bcjr '", tailbiting_bcjr, "' (expected auto, exact or fixed-overlap)");
   BCJR_CHECK(std::isfinite(rms_factor) && rms_factor > 0, "quantisation: --rms-factor ", rms_factor, " must be > 0");
 }
 
 nlohmann::json QuantParams::to_json() const {
   return {{"L", L}, {"k", k}, {"V", V}, {"code", code}, {"codebook_seed", codebook_seed},
-          {"boundary", boundary}, {"rms_factor", rms_factor}, {"tile", {kTileSide, kTileSide}}};
+          {"boundary", boundary}, {"tailbiting_bcjr", tailbiting_bcjr}, {"rms_factor", rms_factor}, {"tile", {kTileSide, kTileSide}}};
 }
 
 QuantParams QuantParams::from_json(const nlohmann::json& j, const std::string& source) {
@@ -37,6 +39,7 @@ QuantParams QuantParams::from_json(const nlohmann::json& j, const std::string& s
     p.code = j.value("code", p.code);
     p.codebook_seed = j.value("codebook_seed", p.codebook_seed);
     p.boundary = j.value("boundary", p.boundary);
+    p.tailbiting_bcjr = j.value("tailbiting_bcjr", p.tailbiting_bcjr);
     p.rms_factor = j.value("rms_factor", p.rms_factor);
   } catch (const std::exception& e) {
     fail(source, ": quantisation parameters: ", e.what());

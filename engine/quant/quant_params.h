@@ -17,6 +17,10 @@ struct QuantParams {
   std::string code = "hyb";  // hyb (V=2), 1mad or 3inst (V=1)
   uint64_t codebook_seed = 0;
   std::string boundary = "tailbiting";
+  // How tail-biting BCJR is computed: "exact" sums the 2^(L-kV) distributions conditioned on each
+  // overlap (2^(L-kV) sweeps per tile); "fixed-overlap" conditions on the hard tail-biting Viterbi
+  // overlap (one sweep plus a Viterbi); "auto" is exact where 2^(L-kV) <= 256. Ignored when free.
+  std::string tailbiting_bcjr = "auto";
   double rms_factor = 0.9;
 
   trellis::TrellisSpec spec() const;  // n = 256 (one 16x16 tile)

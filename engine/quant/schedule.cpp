@@ -40,10 +40,12 @@ TemperatureSchedule TemperatureSchedule::constant(double t) {
   return s;
 }
 
-TemperatureSchedule TemperatureSchedule::points(std::vector<std::pair<double, double>> pts) {
+TemperatureSchedule TemperatureSchedule::points(std::vector<std::pair<double, double>> pts,
+                                                Interpolation interpolation) {
   TemperatureSchedule s;
   s.kind_ = Kind::Points;
   s.points_ = std::move(pts);
+  s.interpolation_ = interpolation;
   s.validate("point-list schedule");
   return s;
 }
@@ -54,29 +56,43 @@ TemperatureSchedule TemperatureSchedule::preset(const std::string& name) {
   fail("unknown schedule preset '", name, "' (presets: skip-high-T, naive)");
 }
 
+nlohmann::json TemperatureSchedule::read_json(const std::string& spec, const std::string& what) {
+  const bool inline_json = !spec.empty() && (spec.front() == '{' || spec.front() == '[');
+  const std::string source = inline_json ? what + " JSON" : what + " file " + spec;
+  try {
+    return nlohmann::json::parse(inline_json ? spec : read_file(spec));
+  } catch (const bcjr::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(source, inline_json ? " '" + spec + "'" : std::string(), ": ", e.what());
+  }
+}
+
 TemperatureSchedule TemperatureSchedule::parse(const std::string& spec) {
   if (spec == "skip-high-T" || spec == "naive") return preset(spec);
-  if (!spec.empty() && spec.front() == '{') {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(spec);
-    } catch (const std::exception& e) {
-      fail("schedule JSON '", spec, "': ", e.what());
-    }
-    return from_json(j, "schedule JSON");
-  }
-  if (std::filesystem::exists(spec)) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(spec));
-    } catch (const bcjr::Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      fail("schedule file ", spec, ": ", e.what());
-    }
-    return from_json(j, "schedule file " + spec);
-  }
+  if (!spec.empty() && spec.front() == '{') return from_json(read_json(spec, "schedule"), "schedule JSON");
+  if (std::filesystem::exists(spec)) return from_json(read_json(spec, "schedule"), "schedule file " + spec);
   fail("schedule '", spec, "': not a preset (skip-high-T, naive), a JSON object or an existing .json file");
+}
+
+std::vector<TemperatureSchedule> TemperatureSchedule::parse_list(const std::string& spec) {
+  std::vector<TemperatureSchedule> out;
+  const bool json = (!spec.empty() && spec.front() == '[') || std::filesystem::exists(spec);
+  if (!json) {
+    size_t begin = 0;
+    while (begin <= spec.size()) {
+      const size_t end = std::min(spec.find(',', begin), spec.size());
+      out.push_back(parse(spec.substr(begin, end - begin)));
+      begin = end + 1;
+    }
+    return out;
+  }
+  const std::string source = spec.front() == '[' ? "per-phase schedules JSON" : "per-phase schedules file " + spec;
+  const nlohmann::json j = read_json(spec, "per-phase schedules");
+  if (j.is_object()) return {from_json(j, source)};
+  BCJR_CHECK(j.is_array() && !j.empty(), source, ": expected a schedule object or a non-empty array of them");
+  for (size_t i = 0; i < j.size(); ++i) out.push_back(from_json(j[i], source + " [" + std::to_string(i) + "]"));
+  return out;
 }
 
 void TemperatureSchedule::validate(const std::string& source) const {
@@ -112,7 +128,9 @@ double TemperatureSchedule::at(int64_t step, int64_t steps) const {
         if (x <= points_[i].first) {
           const auto& a = points_[i - 1];
           const auto& b = points_[i];
-          return a.second + (b.second - a.second) * (x - a.first) / (b.first - a.first);
+          const double f = (x - a.first) / (b.first - a.first);
+          if (interpolation_ == Interpolation::Log) return a.second * std::pow(b.second / a.second, f);
+          return a.second + (b.second - a.second) * f;
         }
       return points_.back().second;
     }
@@ -137,6 +155,7 @@ nlohmann::json TemperatureSchedule::to_json() const {
   if (kind_ == Kind::Points) {
     j["points"] = nlohmann::json::array();
     for (const auto& p : points_) j["points"].push_back({p.first, p.second});
+    if (interpolation_ == Interpolation::Log) j["interpolation"] = "log";
   } else if (kind_ == Kind::Constant) {
     j["t"] = t0_;
   } else {
@@ -173,6 +192,12 @@ TemperatureSchedule TemperatureSchedule::from_json(const nlohmann::json& j, cons
     TemperatureSchedule s;
     s.kind_ = Kind::Points;
     s.points_ = std::move(pts);
+    if (j.contains("interpolation")) {
+      const auto& i = j["interpolation"];
+      BCJR_CHECK(i.is_string() && (i == "log" || i == "linear"), source,
+                 ": schedule \"interpolation\" must be \"linear\" or \"log\" (got ", i.dump(), ")");
+      s.interpolation_ = i == "log" ? Interpolation::Log : Interpolation::Linear;
+    }
     s.validate(source);
     return s;
   }
@@ -180,7 +205,8 @@ TemperatureSchedule TemperatureSchedule::from_json(const nlohmann::json& j, cons
 }
 
 bool TemperatureSchedule::operator==(const TemperatureSchedule& o) const {
-  return kind_ == o.kind_ && t0_ == o.t0_ && tmin_ == o.tmin_ && points_ == o.points_;
+  return kind_ == o.kind_ && t0_ == o.t0_ && tmin_ == o.tmin_ && points_ == o.points_ &&
+         interpolation_ == o.interpolation_;
 }
 
 }  // namespace bcjr::quant

@@ -13,7 +13,7 @@ torch::Tensor soft_quantized_weight(const torch::Tensor& w_latent, const Quantiz
              q.layer, " ", q.name, " has shape ", w_latent.sizes(), ", expected [", q.rows, ", ", q.cols, "]");
   auto rht = q.rht();
   auto tiles = normalised_tiles(rht, q.scale, w_latent);
-  auto soft = trellis::soft_quantize(tiles, code.spec, code.codebook, code.boundary, T);
+  auto soft = trellis::soft_quantize(tiles, code.spec, code.codebook, code.bcjr_options(T));
   return from_normalised_tiles(rht, q.scale, soft);
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engine/quant/quant_params.h"
+#include "engine/trellis/bcjr.h"
 #include "engine/trellis/codebook.h"
 #include "engine/trellis/trellis_spec.h"
 
@@ -15,9 +16,12 @@ struct TrellisCode {
   trellis::TrellisSpec spec;
   std::shared_ptr<const trellis::Codebook> codebook;
   trellis::Boundary boundary = trellis::Boundary::TailBiting;
+  trellis::BcjrTailBiting bcjr_tailbiting = trellis::BcjrTailBiting::Auto;  // params.tailbiting_bcjr
   double target_rms = 0;  // rms_factor * codebook RMS: the RMS of the normalised weights
 
   static TrellisCode make(const QuantParams& p);
+  // BCJR options at temperature T with this code's boundary and tail-biting method.
+  trellis::BcjrOptions bcjr_options(double T) const;
 };
 
 }  // namespace bcjr::quant

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <QComboBox>
+#include <QTabWidget>
 
 #include "app/studio/main_window.h"
 #include "app/studio/run_dialog.h"
@@ -37,6 +38,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(device->itemText(0), QString("cpu"));
     QCOMPARE(device->count() > 1, bcjr::cuda_available());
     QCOMPARE(device->isEnabled(), bcjr::cuda_available());
+    d.applyPreset("paper");
     auto j = nlohmann::json::parse(d.configJson({}).toStdString());
     QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()), QString("cpu"));
     QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("weight"));
@@ -57,6 +59,7 @@ class TestMainWindow : public QObject {
   void scheduleEditorStartsAtThePapersSchedule() {
     bcjr::studio::MainWindow w({"default", "default"});
     auto* editor = w.findChild<bcjr::widgets::ScheduleEditor*>("scheduleEditor");
+    QVERIFY(w.showView("layermap") && w.showView("flips") && w.showView("perplexity"));
     QVERIFY(editor);
     auto t = editor->temperatures();
     QCOMPARE(t.size(), 10);
@@ -96,6 +99,15 @@ class TestMainWindow : public QObject {
     QCOMPARE(lines.size(), 5);
     QCOMPARE(lines[0], QString("series,x,y"));
     QCOMPARE(lines[4], QString("\"a\",3,0.125"));
+  }
+
+  void everyViewFitsAThousandPixelWideWindow() {
+    bcjr::studio::MainWindow w({"default", "default"});
+    auto* tabs = w.findChild<QTabWidget*>();
+    QVERIFY(tabs);
+    for (int i = 0; i < tabs->count(); ++i)
+      QVERIFY2(tabs->widget(i)->minimumSizeHint().width() <= 660,
+               qPrintable(QString("%1 needs %2 pixels").arg(tabs->tabText(i)).arg(tabs->widget(i)->minimumSizeHint().width())));
   }
 
   void screenshotRendersTheWholeWindow() {

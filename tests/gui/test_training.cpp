@@ -10,8 +10,8 @@
 #include "app/studio/posterior_tab.h"
 #include "app/studio/training_worker.h"
 #include "tests/quant/tiny_model.h"
-#include "widgets/curve_plot.h"
-#include "widgets/flips_view.h"
+#include "widgets/drift_budget_view.h"
+#include "widgets/perplexity_view.h"
 #include "widgets/posterior_view.h"
 #include "widgets/schedule_editor.h"
 
@@ -32,12 +32,14 @@ class TestTraining : public QObject {
     r.run_dir = dir.filePath("run");
     w.startTraining(r);
 
-    auto* flips = w.findChild<widgets::FlipsView*>("flipsView");
-    auto* curves = w.findChild<widgets::CurvePlot*>("perplexityPlot");
-    QTRY_VERIFY_WITH_TIMEOUT(!curves->seriesNames().isEmpty(), 300000);
-    QTRY_VERIFY_WITH_TIMEOUT(curves->seriesX(curves->seriesNames()[0]).size() == 3, 300000);
-    QVERIFY(!flips->flipsPlot()->seriesNames().isEmpty());
-    QCOMPARE(flips->flipsPlot()->seriesY(flips->flipsPlot()->seriesNames()[0]).size(), 3);
+    auto* drift = w.findChild<widgets::DriftBudgetView*>("driftBudgetView");
+    auto* perplexity = w.findChild<widgets::PerplexityView*>("perplexityView");
+    QVERIFY(drift && perplexity);
+    // The live run is one trace of the overlay views, filled step by step.
+    QTRY_VERIFY_WITH_TIMEOUT(perplexity->traces().size() == 1 && perplexity->traces()[0].steps.size() == 3, 300000);
+    QVERIFY(perplexity->traces()[0].live);
+    QTRY_VERIFY_WITH_TIMEOUT(drift->linears().size() == 7, 10000);
+    QCOMPARE(drift->linears()[0], QString("L0 q_proj"));
     // The run wrote its folder: manifest, metrics, a checkpoint.
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(dir.filePath("run/run.json")), 10000);
     QFile metrics(dir.filePath("run/metrics.jsonl"));

@@ -2,65 +2,23 @@
 #include <qcustomplot.h>
 
 #include <QSignalSpy>
-#include <QTemporaryDir>
+#include <QSlider>
 #include <QtTest>
 #include <cmath>
 
-#include "widgets/curve_plot.h"
-#include "widgets/flips_view.h"
+#include "widgets/log_slider.h"
 #include "widgets/posterior_view.h"
-#include "widgets/schedule_editor.h"
 
 using namespace bcjr::widgets;
 
 class TestWidgets : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void scheduleEditorInterpolatesInLogT() {
-    ScheduleEditor e;
-    e.setSteps(10);
-    e.setExponential(0.3, 0.05);
-    auto t = e.temperatures();
-    QCOMPARE(t.size(), 10);
-    for (int i = 0; i < 10; ++i) QVERIFY(std::abs(t[i] - 0.3 * std::pow(0.05 / 0.3, i / 9.0)) < 1e-12);
-  }
-
-  void scheduleEditorMergesSortsAndClampsPoints() {
-    ScheduleEditor e;
-    e.setSteps(5);
-    QSignalSpy spy(&e, &ScheduleEditor::scheduleChanged);
-    e.setPoints({QPointF(4, 0.05), QPointF(0, 1.0), QPointF(2, 0.2), QPointF(2, 0.3), QPointF(9, 1e-9)});
-    QCOMPARE(spy.count(), 1);
-    auto p = e.points();
-    QCOMPARE(p.size(), 3);
-    QCOMPARE(p[0], QPointF(0, 1.0));
-    QCOMPARE(p[1], QPointF(2, 0.3));
-    QCOMPARE(p[2].x(), 4.0);
-    QCOMPARE(p[2].y(), ScheduleEditor::kMinT);  // step 9 clamped to 4 replaced the 0.05 there
-    QCOMPARE(e.temperatures()[2], 0.3);
-  }
-
-  void scheduleEditorDragChangesT() {
-    ScheduleEditor e;
-    e.resize(600, 400);
-    e.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&e));
-    e.setExponential(0.3, 0.05);
-    e.plot()->replot();
-    auto* plot = e.plot();
-    QPoint start(int(plot->xAxis->coordToPixel(0)), int(plot->yAxis->coordToPixel(0.3)));
-    QPoint end(start.x(), int(plot->yAxis->coordToPixel(0.1)));
-    QSignalSpy spy(&e, &ScheduleEditor::scheduleChanged);
-    QTest::mousePress(plot, Qt::LeftButton, Qt::NoModifier, start);
-    QMouseEvent move(QEvent::MouseMove, end, plot->mapToGlobal(end), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(plot, &move);
-    QTest::mouseRelease(plot, Qt::LeftButton, Qt::NoModifier, end);
-    QCOMPARE(spy.count(), 1);
-    QVERIFY(std::abs(e.points()[0].y() - 0.1) < 0.01);
-  }
-
-  void posteriorViewShowsConfidence() {
+  void posteriorViewShowsConfidenceAndIntegerSymbols() {
     PosteriorView v;
+    v.resize(700, 500);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
     PosteriorSnapshot s;
     s.label = "tile 0";
     s.temperature = 0.1;
@@ -72,6 +30,12 @@ class TestWidgets : public QObject {
     for (int t = 0; t < 8; ++t) s.viterbi_symbols.append(t % 4);
     v.setSnapshot(s);
     QVERIFY(std::abs(v.meanConfidence() - 0.7) < 1e-6);
+    // The symbol axis ticks whole symbols only.
+    v.plot()->replot();
+    QCPAxis* symbols = v.plot()->axisRects()[0]->axis(QCPAxis::atLeft);
+    const QVector<double> ticks = symbols->tickVector();
+    QVERIFY(!ticks.isEmpty());
+    for (double t : ticks) QCOMPARE(t, std::round(t));
     PosteriorSnapshot bad = s;
     bad.marginals.removeLast();
     QVERIFY(!bad.valid());
@@ -79,21 +43,23 @@ class TestWidgets : public QObject {
     QCOMPARE(v.meanConfidence(), 0.0);
   }
 
-  void flipsViewKeepsOneSeriesPerLinearAndQuantity() {
-    FlipsView v;
-    for (int step = 0; step < 3; ++step) {
-      FlipSnapshot s;
-      s.linear = "q_proj";
-      s.step = step;
-      s.flips = 10 * step;
-      s.drift_rms = 0.001 * step;
-      s.radius = 0.14;
-      s.predicted = 2e-4 * step;
-      v.addSnapshot(s);
-    }
-    QCOMPARE(v.flipsPlot()->seriesNames(), QStringList({"q_proj"}));
-    QCOMPARE(v.flipsPlot()->seriesY("q_proj"), QVector<double>({0, 10, 20}));
-    QCOMPARE(v.driftPlot()->seriesNames().size(), 3);
+  void logSliderLabelsDecadesAndKeepsItsValue() {
+    LogSlider slider(std::pow(10.0, -2.5), std::pow(10.0, 0.5));
+    slider.resize(500, 60);
+    slider.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&slider));
+    QCOMPARE(slider.ticks(), QVector<double>({0.01, 0.03, 0.1, 0.3, 1, 3}));
+    QSignalSpy changed(&slider, &LogSlider::valueChanged);
+    slider.setValue(0.1);
+    QVERIFY(std::abs(slider.value() - 0.1) < 1e-12);
+    slider.setValue(0.05);
+    QVERIFY(std::abs(std::log10(slider.value()) - std::log10(0.05)) <= 0.005);  // a position per 1% of a decade
+    QVERIFY(changed.count() >= 1);
+    // Ticks are where the handle stands for their values: equal steps per decade, in order.
+    const int a = slider.pixelOf(0.01), b = slider.pixelOf(0.1), c = slider.pixelOf(1);
+    QVERIFY(a < b && b < c);
+    QVERIFY(std::abs((b - a) - (c - b)) <= 1);
+    QVERIFY(std::abs((slider.pixelOf(0.3) - b) - std::log10(3.0) * (c - b)) <= 2);  // 0.48 of a decade
   }
 };
 

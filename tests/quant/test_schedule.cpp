@@ -73,3 +73,45 @@ TEST(Schedule, BadInputIsAnError) {
     EXPECT_NE(std::string(e.what()).find("t0"), std::string::npos) << e.what();
   }
 }
+
+TEST(Schedule, PointsJoinedInLogTAreTheExponential) {
+  // The studio's editor draws an exponential as two points joined in log T: the engine must give
+  // the same temperatures as its own exponential at every step.
+  using I = TemperatureSchedule::Interpolation;
+  auto two = TemperatureSchedule::points({{0, 0.3}, {9, 0.05}}, I::Log);
+  auto exp = TemperatureSchedule::exponential(0.3, 0.05);
+  for (int64_t i = 0; i < 10; ++i) EXPECT_NEAR(two.at(i, 10), exp.at(i, 10), 1e-12) << i;
+  auto three = TemperatureSchedule::points({{0, 1.0}, {2, 0.01}, {4, 0.1}}, I::Log);
+  EXPECT_NEAR(three.at(1, 5), 0.1, 1e-12);
+  EXPECT_NEAR(three.at(3, 5), std::sqrt(0.01 * 0.1), 1e-12);
+  EXPECT_FALSE(three == TemperatureSchedule::points({{0, 1.0}, {2, 0.01}, {4, 0.1}}));
+  auto back = TemperatureSchedule::parse(three.to_json().dump());
+  EXPECT_TRUE(back == three) << three.to_json().dump();
+  EXPECT_EQ(back.interpolation(), I::Log);
+  EXPECT_EQ(TemperatureSchedule::parse(R"({"kind": "points", "points": [[0, 1]]})").interpolation(), I::Linear);
+  EXPECT_THROW(TemperatureSchedule::parse(R"({"kind": "points", "interpolation": "cubic", "points": [[0, 1]]})"),
+               bcjr::Error);
+}
+
+TEST(Schedule, PerPhaseListsFromPresetsJsonAndFiles) {
+  auto presets = TemperatureSchedule::parse_list("skip-high-T,naive");
+  ASSERT_EQ(presets.size(), 2u);
+  EXPECT_TRUE(presets[1] == TemperatureSchedule::preset("naive"));
+  auto inline_json = TemperatureSchedule::parse_list(R"([{"kind": "constant", "t": 0.2}, {"kind": "preset", "name": "naive"}])");
+  ASSERT_EQ(inline_json.size(), 2u);
+  EXPECT_EQ(inline_json[0].at(3, 5), 0.2);
+  bcjr::test::TempDir dir;
+  bcjr::write_file_atomic(dir.file("p.json"), R"([{"kind": "linear", "t0": 0.5, "tmin": 0.1}])");
+  auto f = TemperatureSchedule::parse_list(dir.file("p.json"));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NEAR(f[0].at(2, 5), 0.3, 1e-12);
+  bcjr::write_file_atomic(dir.file("bad.json"), R"([{"kind": "linear", "t0": 0.5}])");
+  try {
+    TemperatureSchedule::parse_list(dir.file("bad.json"));
+    FAIL();
+  } catch (const bcjr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.json [0]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(TemperatureSchedule::parse_list("[]"), bcjr::Error);
+  EXPECT_THROW(TemperatureSchedule::parse_list("skip-high-T,fast"), bcjr::Error);
+}
