@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/linear_names.h"
 #include "widgets/trace_plot.h"
 
 namespace bcjr::widgets {
@@ -46,6 +47,12 @@ void DriftBudgetView::setTraces(const QVector<RunTrace>& traces) {
     for (const StepSnapshot& s : t.steps)
       for (const FlipSnapshot& f : s.linears)
         if (!names.contains(f.linear)) names.append(f.linear);
+  // In the model's order: by layer, then q, k, v, o, gate, up, down.
+  auto rank = [](const QString& n) {
+    const int i = linear_names().indexOf(n.section(' ', 1));
+    return std::make_pair(n.section(' ', 0, 0).mid(1).toInt(), i < 0 ? 99 : i);
+  };
+  std::stable_sort(names.begin(), names.end(), [&](const QString& a, const QString& b) { return rank(a) < rank(b); });
   if (names != linears_) {
     const QString keep = selector_->currentText();
     linears_ = names;

@@ -11,7 +11,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "app/studio/linear_names.h"
+#include "widgets/linear_names.h"
 #include "widgets/layer_map_view.h"
 
 namespace bcjr::studio {
@@ -36,7 +36,7 @@ LayerMapTab::LayerMapTab(TrainingWorker* training, QWidget* parent)
   layer_->setRange(0, 1000);
   layer_->setValue(4);
   linear_ = new QComboBox;
-  linear_->addItems(linear_names());
+  linear_->addItems(widgets::linear_names());
   metric_ = new QComboBox;
   metric_->setObjectName("layerMapMetric");
   metric_->addItem(tr("quantisation error"), "error");

@@ -11,7 +11,7 @@
 #include <cmath>
 
 #include "app/studio/layer_map_worker.h"
-#include "app/studio/linear_names.h"
+#include "widgets/linear_names.h"
 #include "widgets/log_slider.h"
 #include "widgets/posterior_view.h"
 
@@ -66,7 +66,7 @@ PosteriorTab::PosteriorTab(EngineWorker* worker, QWidget* parent)
   layer_spin_->setRange(0, 1000);
   layer_spin_->setValue(4);
   linear_combo_ = new QComboBox;
-  linear_combo_->addItems(linear_names());
+  linear_combo_->addItems(widgets::linear_names());
   tile_spin_ = new QSpinBox;
   tile_spin_->setRange(0, 1 << 24);
   tile_spin_->setObjectName("runTile");
