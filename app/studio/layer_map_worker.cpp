@@ -60,7 +60,7 @@ const quant::LinearState& LayerMapWorker::state(const QString& run_dir, int laye
   if (run_dir.isEmpty()) {
     auto session = training_ ? training_->session() : nullptr;
     BCJR_CHECK(session, "no BCJR-QAT run is going: start one, or open a run folder for its layer map");
-    fail("the layer map of a live run needs the engine's session hook (after the QatTrainer split)");
+    cached_ = std::make_unique<quant::LinearState>(session->linear_state(layer, linear.toStdString()));
     cached_key_.clear();  // a live run moves on: never reuse it
     return *cached_;
   }

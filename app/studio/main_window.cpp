@@ -7,6 +7,8 @@
 #include "app/studio/schedule_tab.h"
 #include "app/studio/training_worker.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
@@ -143,11 +145,30 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   });
   // A schedule edited during a run takes effect at the next step.
   connect(schedule_tab_->editor(), &widgets::ScheduleEditor::scheduleChanged, this, [this](int phase) {
-    if (training_->session()) {
-      training_->replaceSchedule(phase, schedule_tab_->schedule(phase));
+    if (training_->session() && !showing_run_schedules_) {
+      // One schedule in the tab is every phase's; otherwise the phase edited.
+      training_->replaceSchedule(schedule_tab_->editor()->phaseCount() == 1 ? -1 : phase, schedule_tab_->schedule(phase));
       log(tr("schedule replaced; it takes effect at the next step"));
     }
   });
+  connect(training_, &TrainingWorker::schedulesInForce, this, [this](const QString& config, const QString& list) {
+    try {
+      const auto c = quant::QatConfig::from_json(nlohmann::json::parse(config.toStdString()), "the run");
+      std::vector<quant::TemperatureSchedule> schedules;
+      for (const auto& j : nlohmann::json::parse(list.toStdString()))
+        schedules.push_back(quant::TemperatureSchedule::from_json(j, "the run"));
+      showing_run_schedules_ = true;
+      schedule_tab_->showRun(c, schedules);
+      showing_run_schedules_ = false;
+    } catch (const std::exception& e) {
+      showing_run_schedules_ = false;
+      log(tr("schedule: %1").arg(QString::fromStdString(e.what())));
+    }
+  });
+  connect(training_, &TrainingWorker::perplexityMeasured, this,
+          [this](const QString& label, double ppl, const QString& protocol) {
+            run_views_->setLivePerplexity(label, ppl, protocol);
+          });
   // Views redraw at most 25 times a second, however fast steps arrive.
   redraw_timer_ = new QTimer(this);
   redraw_timer_->setInterval(40);

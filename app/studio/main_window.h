@@ -75,6 +75,7 @@ class MainWindow : public QMainWindow {
   TrainingWorker* training_ = nullptr;
   QAction *start_action_ = nullptr, *resume_action_ = nullptr, *pause_action_ = nullptr, *cancel_action_ = nullptr;
   QTimer* redraw_timer_ = nullptr;
+  bool showing_run_schedules_ = false;  // the Schedule tab shows what the run follows: no echo back
   EngineWorker* worker_ = nullptr;
   PosteriorTab* posterior_tab_ = nullptr;
   ScheduleTab* schedule_tab_ = nullptr;

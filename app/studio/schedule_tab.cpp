@@ -208,6 +208,22 @@ QString ScheduleTab::applyTo(quant::QatConfig& c) {
   return note;
 }
 
+void ScheduleTab::showRun(const quant::QatConfig& c, const std::vector<TemperatureSchedule>& schedules) {
+  if (schedules.empty()) return;
+  widgets::ScheduleState s;
+  s.steps = int(std::max<int64_t>(1, c.steps));
+  bool differ = false;
+  for (const auto& x : schedules) differ = differ || !(x == schedules[0]);
+  const bool per_layer = c.multi_layer != "joint" && schedules.size() == c.layers.size() &&
+                         (differ || !c.phase_schedules.empty());
+  if (per_layer)
+    for (size_t i = 0; i < schedules.size(); ++i)
+      s.phases.append(editor_schedule(schedules[i], s.steps, layer_label(int(c.layers[i]))));
+  else
+    s.phases.append(editor_schedule(schedules[0], s.steps));
+  editor_->setState(s, tr("The run's schedules"));
+}
+
 QString ScheduleTab::saveFile(const QString& path) const {
   nlohmann::json j;
   if (editor_->phaseCount() == 1) {

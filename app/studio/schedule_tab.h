@@ -48,6 +48,9 @@ class ScheduleTab : public QWidget {
   // in the order of c.layers. Layers without a schedule of their own get the first phase's (the
   // editor then shows the run's layers). Returns a note for the log when it had to do that.
   QString applyTo(quant::QatConfig& c);
+  // Shows the schedules a run follows (its configuration and the schedule of each phase in
+  // force): per layer when the run trains a layer per phase with schedules of their own.
+  void showRun(const quant::QatConfig& c, const std::vector<quant::TemperatureSchedule>& schedules);
 
   // The engine's JSON: one object, or an array of one schedule per phase. Return an error message
   // (empty: done). Loading one schedule replaces the phase shown; an array must have one per phase.

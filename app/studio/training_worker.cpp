@@ -56,8 +56,8 @@ bool TrainingWorker::paused() const {
 void TrainingWorker::replaceSchedule(int phase, const quant::TemperatureSchedule& schedule) {
   auto s = session();
   if (!s) return;
-  (void)phase;  // per-phase replacement comes with the trainer's per-phase schedules
-  s->replace_schedule(schedule);
+  if (phase < 0) s->replace_schedule(schedule);
+  else s->replace_phase_schedule(phase, schedule);
 }
 
 void TrainingWorker::start(const TrainRequest& request) {
@@ -77,6 +77,15 @@ void TrainingWorker::start(const TrainRequest& request) {
     s->set_progress(&progress);
     s->set_metrics_callback([this](const quant::StepMetrics& m) { Q_EMIT stepFinished(step_snapshot(m)); });
     s->set_log_callback([this](const std::string& line) { Q_EMIT logLine(QString::fromStdString(line)); });
+    s->set_perplexity_callback([this](const std::string& label, double ppl, const std::string& protocol) {
+      Q_EMIT perplexityMeasured(QString::fromStdString(label), ppl, QString::fromStdString(protocol));
+    });
+    const QString config_json = QString::fromStdString(s->config().to_json().dump());
+    s->set_schedules_callback([this, config_json](const std::vector<quant::TemperatureSchedule>& list) {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& x : list) j.push_back(x.to_json());
+      Q_EMIT schedulesInForce(config_json, QString::fromStdString(j.dump()));
+    });
     {
       std::lock_guard<std::mutex> lock(mutex_);
       session_ = s;

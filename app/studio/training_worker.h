@@ -48,6 +48,11 @@ class TrainingWorker : public QObject {
   void stepFinished(const bcjr::widgets::StepSnapshot& s);
   void progress(const QString& stage, qint64 done, qint64 total, double eta_s);
   void logLine(const QString& line);
+  // "FP", "PTQ" or "QAT" and the protocol it was measured under.
+  void perplexityMeasured(const QString& label, double ppl, const QString& protocol);
+  // The run's configuration (QatConfig JSON) and every phase's schedule in force as it starts
+  // (engine JSON array; a resumed run's include the edits it checkpointed).
+  void schedulesInForce(const QString& config_json, const QString& schedules_json);
   void finished(const QString& summary);
   void cancelled(const QString& run_dir);
   void failed(const QString& message);

@@ -21,6 +21,8 @@ void write_qat_checkpoint(const std::string& path, const QatCheckpointState& s, 
                          {"global_step", s.global_step},
                          {"schedule", s.schedule.to_json()},
                          {"config", s.config}};
+  meta["phase_schedules"] = nlohmann::json::array();
+  for (const auto& p : s.phase_schedules) meta["phase_schedules"].push_back(p.to_json());
   nlohmann::json paths = nlohmann::json::object();
   for (const auto& kv : s.latents) {
     a.write(latent_key(kv.first), kv.second.detach().to(torch::kCPU));  // readable without the GPU
@@ -54,6 +56,13 @@ QatCheckpointReader::QatCheckpointReader(std::string path)
   phase_step_ = meta_.at("phase_step").get<int64_t>();
   global_step_ = meta_.at("global_step").get<int64_t>();
   schedule_ = TemperatureSchedule::from_json(meta_.at("schedule"), path_);
+  if (meta_.contains("phase_schedules"))
+    for (const auto& p : meta_.at("phase_schedules")) phase_schedules_.push_back(TemperatureSchedule::from_json(p, path_));
+}
+
+bool QatCheckpointReader::has_latent(const LinearKey& key) const {
+  torch::Tensor w;
+  return archive_->try_read(latent_key(key), w);
 }
 
 QatCheckpointReader::~QatCheckpointReader() = default;

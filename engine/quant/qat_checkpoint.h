@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/quant/ptq_model.h"
 #include "engine/quant/quant_params.h"
@@ -30,6 +31,7 @@ namespace bcjr::quant {
 struct QatCheckpointState {
   int64_t phase = 0, phase_step = 0, global_step = 0;
   TemperatureSchedule schedule = TemperatureSchedule::constant(1.0);  // the one in force
+  std::vector<TemperatureSchedule> phase_schedules;   // every phase's, as edited during the run
   nlohmann::json config;                              // QatConfig::to_json()
   std::map<LinearKey, torch::Tensor> latents;         // W_latent of the phase's linears (any device)
   std::map<LinearKey, double> paths;                  // their drift path lengths
@@ -52,8 +54,11 @@ class QatCheckpointReader {
   int64_t phase_step() const { return phase_step_; }
   int64_t global_step() const { return global_step_; }
   const TemperatureSchedule& schedule() const { return schedule_; }
+  // Every phase's schedule in force (empty in checkpoints written before per-phase schedules).
+  const std::vector<TemperatureSchedule>& phase_schedules() const { return phase_schedules_; }
   const std::map<LinearKey, QuantizedLinear>& hardened() const { return hardened_; }
 
+  bool has_latent(const LinearKey& key) const;
   // W_latent of `key` (on the CPU), checked against the expected shape.
   torch::Tensor latent(const LinearKey& key, at::IntArrayRef shape) const;
   double path_length(const LinearKey& key) const;
@@ -65,6 +70,7 @@ class QatCheckpointReader {
   nlohmann::json meta_;
   int64_t phase_ = 0, phase_step_ = 0, global_step_ = 0;
   TemperatureSchedule schedule_ = TemperatureSchedule::constant(1.0);  // read from the file
+  std::vector<TemperatureSchedule> phase_schedules_;
   std::map<LinearKey, QuantizedLinear> hardened_;
 };
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "engine/core/error.h"
@@ -31,7 +32,10 @@ struct QatSession::Impl {
   std::condition_variable pause_cv;
   mutable std::mutex trainer_mutex;  // guards `trainer` being set and reset
   QatTrainer* trainer = nullptr;
+  std::function<void(const std::string&, double, const std::string&)> on_perplexity;
+  std::function<void(const std::vector<TemperatureSchedule>&)> on_schedules;
   std::unique_ptr<TemperatureSchedule> pending_schedule;  // replaced before training began
+  std::map<int64_t, TemperatureSchedule> pending_phase_schedules;
 };
 
 QatSession::QatSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -96,8 +100,35 @@ void QatSession::cancel() {
 
 void QatSession::replace_schedule(const TemperatureSchedule& s) {
   std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
-  if (impl_->trainer) impl_->trainer->replace_schedule(s);
-  else impl_->pending_schedule = std::make_unique<TemperatureSchedule>(s);
+  if (impl_->trainer) {
+    impl_->trainer->replace_schedule(s);
+  } else {
+    impl_->pending_schedule = std::make_unique<TemperatureSchedule>(s);
+    impl_->pending_phase_schedules.clear();
+  }
+}
+
+void QatSession::replace_phase_schedule(int64_t phase, const TemperatureSchedule& s) {
+  BCJR_CHECK(phase >= 0 && phase < impl_->config.phase_count(), "QAT: no phase ", phase, " to give a schedule (the run has ",
+             impl_->config.phase_count(), ")");
+  std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
+  if (impl_->trainer) impl_->trainer->replace_phase_schedule(phase, s);
+  else impl_->pending_phase_schedules.insert_or_assign(phase, s);
+}
+
+void QatSession::set_perplexity_callback(
+    std::function<void(const std::string& label, double ppl, const std::string& protocol)> cb) {
+  impl_->on_perplexity = std::move(cb);
+}
+
+void QatSession::set_schedules_callback(std::function<void(const std::vector<TemperatureSchedule>&)> cb) {
+  impl_->on_schedules = std::move(cb);
+}
+
+LinearState QatSession::linear_state(int64_t layer, const std::string& linear) const {
+  std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
+  BCJR_CHECK(impl_->trainer, "layer map: the run has not started training yet");
+  return impl_->trainer->linear_state(layer, linear);
 }
 
 QatOutcome QatSession::run() {
@@ -133,6 +164,8 @@ QatOutcome QatSession::run() {
   hooks.progress = &progress;
   hooks.on_step = s.on_step;
   hooks.on_log = s.on_log;
+  hooks.on_perplexity = s.on_perplexity;
+  hooks.on_schedules = s.on_schedules;
   hooks.cancel = &s.cancel;
   hooks.wait_if_paused = [&s] {
     std::unique_lock<std::mutex> lock(s.pause_mutex);
@@ -143,7 +176,9 @@ QatOutcome QatSession::run() {
     std::lock_guard<std::mutex> lock(s.trainer_mutex);
     s.trainer = &trainer;
     if (s.pending_schedule) trainer.replace_schedule(*s.pending_schedule);
+    for (const auto& [phase, schedule] : s.pending_phase_schedules) trainer.replace_phase_schedule(phase, schedule);
     s.pending_schedule.reset();
+    s.pending_phase_schedules.clear();
   }
   struct Reset {
     Impl& s;
@@ -165,20 +200,7 @@ TilePosteriorView QatSession::tile_posterior(int64_t layer, const std::string& l
   BCJR_CHECK(impl_->trainer, "posterior: the run has not started training yet");
   QatTileQuery q;
   auto p = impl_->trainer->tile_posterior(layer, linear, tile, T, &q);
-  TilePosteriorView v;
-  v.label = q.label;
-  v.T = T;
-  v.steps = p.steps;
-  v.symbols = p.symbols;
-  v.V = p.V;
-  v.marginals = p.symbol_marginals;
-  v.mean = p.mean;
-  v.variance = p.variance;
-  v.target = q.target;
-  v.viterbi_symbols.assign(q.viterbi_symbols.begin(), q.viterbi_symbols.end());
-  v.log_z = p.log_z;
-  v.method = p.method;
-  return v;
+  return tile_posterior_view(p, q, T);
 }
 
 }  // namespace bcjr::quant

@@ -21,6 +21,8 @@ class ProgressReporter;
 
 namespace bcjr::quant {
 
+struct LinearState;  // layer_map.h (it holds tensors)
+
 // The posterior of one tile, as plain values (the GUI's posterior view).
 struct TilePosteriorView {
   std::string label;  // "layer 4 q_proj, tile 17"
@@ -53,6 +55,10 @@ class QatSession {
   void set_progress(ProgressReporter* progress);  // stage events (PTQ, perplexity, steps)
   void set_metrics_callback(std::function<void(const StepMetrics&)> cb);  // after every step
   void set_log_callback(std::function<void(const std::string&)> cb);      // each log.txt line
+  // The run-level perplexities ("FP", "PTQ", "QAT") as they are measured, with their protocol.
+  void set_perplexity_callback(std::function<void(const std::string& label, double ppl, const std::string& protocol)> cb);
+  // Every phase's schedule as training starts (a resumed run's with the edits it checkpointed).
+  void set_schedules_callback(std::function<void(const std::vector<TemperatureSchedule>&)> cb);
 
   // Blocking. Throws bcjr::Cancelled after cancel() (the last finished step is checkpointed).
   QatOutcome run();
@@ -62,7 +68,12 @@ class QatSession {
   void unpause();
   bool paused() const;
   void cancel();
-  void replace_schedule(const TemperatureSchedule& schedule);  // from the next step on
+  void replace_schedule(const TemperatureSchedule& schedule);  // every phase's, from the next step on
+  // One phase's (independent and greedy runs train one layer per phase), from its next step on.
+  void replace_phase_schedule(int64_t phase, const TemperatureSchedule& schedule);
+  // A target linear as it stands, for the layer map (copied; compute on the caller's thread).
+  // Throws a bcjr::Error if the run has not reached training yet or the linear is unknown.
+  LinearState linear_state(int64_t layer, const std::string& linear) const;
   // Throws a bcjr::Error if the run has not reached training yet or the linear/tile is unknown.
   TilePosteriorView tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T) const;
 

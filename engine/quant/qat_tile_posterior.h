@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/quant/ptq_model.h"
+#include "engine/quant/qat_session.h"
 #include "engine/quant/quantized_linear.h"
 #include "engine/quant/trellis_code.h"
 
@@ -37,5 +38,8 @@ struct QatTileQuery {
 
 // The posterior at T of the source's tile; fills `query` (optional) with its target and hard path.
 trellis::TilePosterior qat_tile_posterior(const QatTileSource& source, double T, QatTileQuery* query);
+
+// The posterior and its query as the plain values the posterior view takes (qat_session.h).
+TilePosteriorView tile_posterior_view(const trellis::TilePosterior& p, const QatTileQuery& q, double T);
 
 }  // namespace bcjr::quant

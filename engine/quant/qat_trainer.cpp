@@ -38,9 +38,9 @@ QatTrainer::QatTrainer(model::LlamaModel model, QatConfig config, QatData data, 
       config_(std::move(config)),
       data_(std::move(data)),
       run_(std::move(run)),
-      hooks_(std::move(hooks)),
-      schedule_(config_.schedule) {
+      hooks_(std::move(hooks)) {
   config_.validate();
+  for (int64_t p = 0; p < config_.phase_count(); ++p) schedules_.push_back(config_.phase_schedule(p));
   for (int64_t l : config_.layers)
     BCJR_CHECK(l < model_->num_layers(), "QAT: layer ", l, " does not exist (the model has ", model_->num_layers(),
                " layers)");
@@ -80,14 +80,30 @@ std::vector<std::vector<int64_t>> QatTrainer::phases() const {
 void QatTrainer::replace_schedule(const TemperatureSchedule& s) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    schedule_ = s;
+    for (auto& p : schedules_) p = s;
   }
   log("schedule replaced before step " + std::to_string(global_step_) + ": " + s.to_json().dump());
 }
 
+void QatTrainer::replace_phase_schedule(int64_t phase, const TemperatureSchedule& s) {
+  BCJR_CHECK(phase >= 0 && phase < int64_t(schedules_.size()), "QAT: no phase ", phase, " to give a schedule (the run has ",
+             schedules_.size(), ")");
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    schedules_[size_t(phase)] = s;
+  }
+  log("schedule of phase " + std::to_string(phase) + " (layer " + std::to_string(phases()[size_t(phase)][0]) +
+      ") replaced; it takes effect at the phase's next step: " + s.to_json().dump());
+}
+
 TemperatureSchedule QatTrainer::schedule() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return schedule_;
+  return schedules_[size_t(std::min<int64_t>(phase_, int64_t(schedules_.size()) - 1))];
+}
+
+std::vector<TemperatureSchedule> QatTrainer::phase_schedules() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return schedules_;
 }
 
 // ---- weights into the model ------------------------------------------------------------------
@@ -104,6 +120,18 @@ void QatTrainer::install_constants(const std::map<LinearKey, torch::Tensor>& wei
     torch::Tensor w = kv.second.to(model_->device());
     model_->set_weight_provider(kv.first.first, kv.first.second, [w] { return w; });
   }
+}
+
+void QatTrainer::install_soft_constants(const std::vector<int64_t>& soft_layers, double T) {
+  std::map<LinearKey, torch::Tensor> w;
+  if (config_.multi_layer == "greedy") w = hardened_weights_;
+  torch::NoGradGuard ng;
+  for (auto& kv : latents_)
+    if (std::find(soft_layers.begin(), soft_layers.end(), kv.first.first) != soft_layers.end()) {
+      poll_cancel();
+      w[kv.first] = soft_quantized_weight(kv.second->w.detach(), *kv.second->q, code_, T);
+    }
+  install_constants(w);
 }
 
 void QatTrainer::install(const std::vector<int64_t>& soft_layers, double T) {
@@ -261,7 +289,7 @@ void QatTrainer::train_step() {
   for (auto& kv : latents_)
     m.linears.push_back(latent_step_metrics(*kv.second, code_, learning_rate(*kv.second), phase_step_ + 1, flips));
   if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
-    install(layers, T);
+    install_soft_constants(layers, T);  // one soft codeword per linear, not one per perplexity window
     m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
     uninstall();
   }
@@ -310,6 +338,7 @@ void QatTrainer::write_checkpoint() {
   s.phase_step = phase_step_;
   s.global_step = global_step_;
   s.schedule = schedule();
+  s.phase_schedules = phase_schedules();
   s.config = config_.to_json();
   for (auto& kv : latents_) {
     s.latents[kv.first] = kv.second->w;
@@ -333,8 +362,12 @@ bool QatTrainer::load_checkpoint() {
   phase_step_ = c.phase_step();
   global_step_ = c.global_step();
   {
+    // Schedules edited during the run live in the checkpoint; one written before per-phase
+    // schedules holds the one schedule every phase followed.
     std::lock_guard<std::mutex> lock(mutex_);
-    schedule_ = c.schedule();
+    if (c.phase_schedules().size() == schedules_.size()) schedules_ = c.phase_schedules();
+    else
+      for (auto& p : schedules_) p = c.schedule();
   }
   if (phase_step_ > 0) {
     start_phase(phase_);
@@ -370,11 +403,14 @@ double QatTrainer::perplexity(const std::string& label) {
   f.windows = r.protocol.windows;
   f.tokens = r.protocol.tokens_scored;
   f.ctx = r.protocol.ctx;
-  char line[256];
-  std::snprintf(line, sizeof line, "perplexity %s: %.4f (%s, ctx %lld, %lld windows, %lld tokens, %s)", label.c_str(),
-                r.ppl, data_.eval_source.c_str(), (long long)f.ctx, (long long)f.windows, (long long)f.tokens,
-                data_.bos_policy.c_str());
-  log(line);
+  const std::string protocol = data_.eval_source + ", ctx " + std::to_string(f.ctx) + ", " +
+                               std::to_string(f.windows) + " windows, " + std::to_string(f.tokens) + " tokens, " +
+                               data_.bos_policy;
+  char figure[64];
+  std::snprintf(figure, sizeof figure, "%.4f", r.ppl);
+  log("perplexity " + label + ": " + figure + " (" + protocol + ")");
+  if ((label == "FP" || label == "PTQ" || label == "QAT") && hooks_.on_perplexity)
+    hooks_.on_perplexity(label, r.ppl, protocol);
   if (label == "FP" || label == "PTQ" || label == "QAT") {
     ppl_.erase(std::remove_if(ppl_.begin(), ppl_.end(), [&](const PerplexityFigure& p) { return p.label == label; }),
                ppl_.end());
@@ -395,6 +431,7 @@ void QatTrainer::run() {
   prepare_ptq();
   const bool resumed = load_checkpoint();
   ready_ = true;
+  if (hooks_.on_schedules) hooks_.on_schedules(phase_schedules());
   if (resumed) ppl_ = read_qat_perplexities(run_);
   const bool eval = config_.eval_before_after && !data_.eval_stream.empty();
   auto has = [&](const std::string& label) {
@@ -475,6 +512,30 @@ QatTileSource QatTrainer::tile_source(int64_t layer, const std::string& linear, 
   if (l != latents_.end()) s.w = l->second->w.detach().clone();
   else if (hardened_weights_.count(key)) s.w = hardened_weights_.at(key);
   else s.w = it->second.reconstruction;
+  return s;
+}
+
+LinearState QatTrainer::linear_state(int64_t layer, const std::string& linear) const {
+  BCJR_CHECK(ready_, "layer map: the run has not finished its PTQ initialisation yet");
+  LinearKey key{layer, linear};
+  auto it = ptq_.find(key);
+  BCJR_CHECK(it != ptq_.end(), "layer map: ", linear_label(key), " is not a quantised linear of this run");
+  LinearState s;
+  s.q = it->second.q;
+  s.code = code_;
+  s.w_fp = model_.ptr()->linear(layer, linear)->weight.detach();  // the teacher's: never written in a run
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto l = latents_.find(key);
+  if (l != latents_.end()) {
+    s.w = l->second->w.detach().clone();
+    s.what = "W_latent, training";
+  } else if (hardened_weights_.count(key)) {
+    s.w = hardened_weights_.at(key);
+    s.what = "hardened";
+  } else {
+    s.w = it->second.reconstruction;
+    s.what = "PTQ";
+  }
   return s;
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/model/llama.h"
+#include "engine/quant/layer_map.h"
 #include "engine/quant/ptq_model.h"
 #include "engine/quant/qat_config.h"
 #include "engine/quant/qat_data.h"
@@ -48,6 +49,10 @@ struct QatHooks {
   ProgressReporter* progress = nullptr;
   std::function<void(const StepMetrics&)> on_step;
   std::function<void(const std::string&)> on_log;
+  // FP, PTQ and QAT perplexities as they are measured: label, perplexity, protocol.
+  std::function<void(const std::string&, double, const std::string&)> on_perplexity;
+  // The schedule of every phase as the run starts (a resumed run's include its edits).
+  std::function<void(const std::vector<TemperatureSchedule>&)> on_schedules;
   const std::atomic<bool>* cancel = nullptr;
   // Called between steps; blocks while the run is paused (returns at once otherwise).
   std::function<void()> wait_if_paused;
@@ -64,14 +69,20 @@ class QatTrainer {
   // Throws bcjr::Cancelled when cancelled (after writing a checkpoint of the last finished step).
   void run();
 
-  // Takes effect at the next step; recorded in log.txt and the checkpoints.
+  // Take effect at the next step; recorded in log.txt and the checkpoints. replace_schedule sets
+  // every phase's schedule, replace_phase_schedule one phase's (independent and greedy runs).
   void replace_schedule(const TemperatureSchedule& s);
-  TemperatureSchedule schedule() const;
+  void replace_phase_schedule(int64_t phase, const TemperatureSchedule& s);
+  TemperatureSchedule schedule() const;  // the current phase's
+  std::vector<TemperatureSchedule> phase_schedules() const;
 
   // What the posterior of one tile of a target linear needs, copied under the lock (thread-safe):
   // the current W_latent while the linear trains, its hardened weight after, the PTQ reconstruction
   // before training starts. The computation itself is qat_tile_posterior (qat_tile_posterior.h).
   QatTileSource tile_source(int64_t layer, const std::string& linear, int64_t tile) const;
+  // A whole target linear for the layer map (layer_map.h), copied under the lock like tile_source,
+  // with the teacher's weight beside it.
+  LinearState linear_state(int64_t layer, const std::string& linear) const;
   // tile_source, then qat_tile_posterior on this thread.
   trellis::TilePosterior tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
                                         QatTileQuery* query) const;
@@ -93,6 +104,8 @@ class QatTrainer {
   QatResultsSource results_source() const;
   void install(const std::vector<int64_t>& soft_layers, double T);
   void install_constants(const std::map<LinearKey, torch::Tensor>& weights);
+  // The student at T with each soft codeword computed once (for perplexity, where no gradient flows).
+  void install_soft_constants(const std::vector<int64_t>& soft_layers, double T);
   void uninstall();
   torch::Tensor teacher_log_probs(int64_t window_index, const torch::Tensor& tokens);
   double perplexity(const std::string& label);
@@ -109,11 +122,11 @@ class QatTrainer {
   RunFolder run_;
   QatHooks hooks_;
   TrellisCode code_;
-  // Guards schedule_, latents_ (the map and the values of W_latent) and hardened_weights_ against
+  // Guards schedules_, latents_ (the map and the values of W_latent) and hardened_weights_ against
   // tile_posterior on another thread; ptq_ is written only before ready_ is set.
   mutable std::mutex mutex_;
   std::atomic<bool> ready_{false};
-  TemperatureSchedule schedule_;
+  std::vector<TemperatureSchedule> schedules_;  // one per phase
   std::map<LinearKey, PtqLinearResult> ptq_;
   std::map<LinearKey, QuantizedLinear> hardened_;
   std::map<LinearKey, std::unique_ptr<LatentLinear>> latents_;  // the current phase's trainable linears

@@ -130,13 +130,14 @@ RunCost estimate_run_cost(const QatConfig& c, const model::LlamaConfig& m, int64
   const double teacher_s = window * full / model_forward;
   r.seconds_model = teacher_s + window * (full + 2.0 * above) / model_train;
 
-  // Perplexities: windows of ctx tokens; during training every window re-runs the soft codeword.
+  // Perplexities: windows of ctx tokens; during training the soft codeword is computed once per
+  // evaluation (and its overlap's Viterbi, on the fixed overlap).
   const double ctx = double(c.eval_ctx);
   double windows = eval_tokens > 0 ? std::floor(double(eval_tokens - 1) / ctx) : 0;
   if (c.eval_windows > 0) windows = eval_tokens > 0 ? std::min(windows, double(c.eval_windows)) : double(c.eval_windows);
   const double eval_model = windows * ctx * model::llama_flops_per_token(m, c.eval_ctx) / model_forward;
   if (c.eval_every > 0 && windows > 0) {
-    const double per_eval = eval_model + windows * bcjr_forward_s + (tailbiting && !r.bcjr_exact ? windows * viterbi_pass : 0);
+    const double per_eval = eval_model + bcjr_forward_s + (tailbiting && !r.bcjr_exact ? viterbi_pass : 0);
     r.seconds_eval = per_eval / double(c.eval_every);
   }
   r.seconds_per_step = r.seconds_bcjr + r.seconds_viterbi + r.seconds_model + r.seconds_eval;

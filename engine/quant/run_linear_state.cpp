@@ -7,10 +7,11 @@
 #include "engine/core/error.h"
 #include "engine/model/model_loader.h"
 #include "engine/quant/qat_config.h"
+#include "engine/quant/qat_checkpoint.h"
+#include "engine/quant/qat_tile_posterior.h"
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/run_folder.h"
 #include "engine/trellis/tile_posterior.h"
-#include "engine/trellis/viterbi.h"
 
 namespace bcjr::quant {
 
@@ -46,21 +47,14 @@ LinearState linear_state_from_run(const std::string& run_dir, int64_t layer, con
     s.w = dequantize(done.at(key), s.code);
     s.what = "hardened, final";
   } else if (!step_path.empty()) {
-    torch::serialize::InputArchive a;
-    archive_load_file(a, step_path);
+    const QatCheckpointReader c(step_path);
     const std::string step = fs::path(step_path).stem().string();
-    torch::Tensor w;
-    if (a.try_read("latent." + std::to_string(layer) + "." + linear, w)) {
-      s.w = w.to(torch::kCPU).to(torch::kFloat32);
+    if (c.has_latent(key)) {
+      s.w = c.latent(key, {s.q.rows, s.q.cols}).to(torch::kFloat32);
       s.what = "W_latent at " + step;
-    } else {
-      torch::serialize::InputArchive h;
-      a.read("hardened", h);
-      auto hardened = read_quantized_linears(h, nullptr, step_path);
-      if (hardened.count(key)) {
-        s.w = dequantize(hardened.at(key), s.code);
-        s.what = "hardened at " + step;
-      }
+    } else if (c.hardened().count(key)) {
+      s.w = dequantize(c.hardened().at(key), s.code);
+      s.what = "hardened at " + step;
     }
   }
   if (!s.w.defined()) {
@@ -80,28 +74,17 @@ LinearState linear_state_from_run(const std::string& run_dir, int64_t layer, con
 }
 
 TilePosteriorView linear_tile_posterior(const LinearState& s, int64_t tile, double T) {
-  const QuantizedLinear& q = s.q;
-  BCJR_CHECK(tile >= 0 && tile < q.tiles(), "posterior: tile ", tile, " of layer ", q.layer, " ", q.name, " (it has ",
-             q.tiles(), " tiles)");
-  torch::NoGradGuard ng;
-  auto row = normalised_tiles(q.rht(), q.scale, s.w)[tile].to(torch::kCPU).contiguous();
-  std::vector<float> target(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
-  auto post = trellis::tile_posterior(target, s.code.spec, *s.code.codebook, s.code.bcjr_options(T));
-  auto hard = trellis::viterbi(row.unsqueeze(0), s.code.spec, *s.code.codebook, s.code.boundary).states[0].contiguous();
-  TilePosteriorView v;
-  v.label = "layer " + std::to_string(q.layer) + " " + q.name + ", tile " + std::to_string(tile) + " (" + s.what + ")";
-  v.T = T;
-  v.steps = post.steps;
-  v.symbols = post.symbols;
-  v.V = post.V;
-  v.marginals = post.symbol_marginals;
-  v.mean = post.mean;
-  v.variance = post.variance;
-  v.target = target;
-  const int mask = post.symbols - 1;
-  for (int64_t t = 0; t < hard.numel(); ++t) v.viterbi_symbols.push_back(hard.data_ptr<int32_t>()[t] & mask);
-  v.log_z = post.log_z;
-  v.method = post.method;
+  BCJR_CHECK(tile >= 0 && tile < s.q.tiles(), "posterior: tile ", tile, " of layer ", s.q.layer, " ", s.q.name,
+             " (it has ", s.q.tiles(), " tiles)");
+  QatTileSource source;
+  source.key = {s.q.layer, s.q.name};
+  source.tile = tile;
+  source.q = s.q;
+  source.w = s.w;
+  source.code = s.code;
+  QatTileQuery query;
+  auto v = tile_posterior_view(qat_tile_posterior(source, T, &query), query, T);
+  v.label += " (" + s.what + ")";
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +41,13 @@ class TestTraining : public QObject {
     QVERIFY(perplexity->traces()[0].live);
     QTRY_VERIFY_WITH_TIMEOUT(drift->linears().size() == 7, 10000);
     QCOMPARE(drift->linears()[0], QString("L0 q_proj"));
+    // The run's FP and PTQ perplexities reach the live trace with their protocol.
+    QTRY_VERIFY_WITH_TIMEOUT(perplexity->traces()[0].ppl_ptq > 0 && perplexity->traces()[0].ppl_fp > 0, 10000);
+    QVERIFY(perplexity->traces()[0].ppl_protocol.contains("ctx 32"));
+    // The Schedule tab shows what the run follows: its 3 steps of skip-high-T.
+    auto* editor = w.findChild<widgets::ScheduleEditor*>("scheduleEditor");
+    QCOMPARE(editor->steps(), 3);
+    QVERIFY(std::abs(editor->temperatures()[2] - 0.05) < 1e-12);
     // The run wrote its folder: manifest, metrics, a checkpoint.
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(dir.filePath("run/run.json")), 10000);
     QFile metrics(dir.filePath("run/metrics.jsonl"));
