@@ -71,13 +71,18 @@ void DriftBudgetView::rebuild() {
   TracePlotLayout l = make_trace_plot_layout(plot_, tr("Codeword flips against the Voronoi-basin radius"));
   flips_rect_ = make_axis_rect(plot_, tr("drift RMS / basin radius r"), tr("fraction of trellis steps flipped since PTQ"),
                                false);
-  series_rect_ = make_axis_rect(plot_, tr("training step"), tr("normalised units (RHT(W) / scale)"), false);
+  const QString selected = selector_->currentText();
+  // The right panel plots the selected linear alone: its axis says which.
+  series_rect_ = make_axis_rect(plot_, tr("training step"),
+                                selected.isEmpty() ? tr("normalised units (RHT(W) / scale)")
+                                                   : tr("%1, normalised units (RHT(W) / scale)").arg(selected),
+                                false);
   l.body->addElement(0, 0, flips_rect_);
   l.body->addElement(0, 1, series_rect_);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  const QString selected = selector_->currentText();
 
   double max_ratio = 1.2, max_step = 1;
+  QVector<QCPItemText*> end_labels;  // the selected linear's name at the end of its trajectories
   for (const RunTrace& t : traces_) {
     // One trajectory per linear: (drift / r, flips / trellis steps) at each step that counted flips.
     QMap<QString, QVector<QPointF>> traj;
@@ -108,14 +113,15 @@ void DriftBudgetView::rebuild() {
       c->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, is_selected ? 6 : 3));
       if (is_selected) bold = c;
     }
-    if (bold) {
+    if (bold && !bold->data()->isEmpty()) {
       auto* end = new QCPItemText(plot_);
+      end_labels.append(end);
       end->setClipAxisRect(flips_rect_);
       end->position->setAxes(flips_rect_->axis(QCPAxis::atBottom), flips_rect_->axis(QCPAxis::atLeft));
       end->position->setCoords(bold->data()->at(bold->data()->size() - 1)->key,
                                bold->data()->at(bold->data()->size() - 1)->value);
       end->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-      end->setText(QStringLiteral(" ") + selected);
+      end->setText(QStringLiteral(" ") + selected + QStringLiteral(" "));
       end->setColor(t.color.darker(130));
     }
     auto series = [&](const QVector<double>& y, Qt::PenStyle style, const QString& what) {
@@ -157,12 +163,21 @@ void DriftBudgetView::rebuild() {
   label->setColor(QColor(200, 40, 40));
 
   flips_rect_->axis(QCPAxis::atBottom)->setRange(0, max_ratio);
+  // A name that would run off the right edge goes to the left of its point.
+  for (QCPItemText* end : end_labels)
+    if (end->position->coords().x() > 0.7 * max_ratio) end->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
   rescale_value_axis(flips_rect_, true);
   label->position->setCoords(1, flips_rect_->axis(QCPAxis::atLeft)->range().upper);
   series_rect_->axis(QCPAxis::atBottom)->setRange(-0.5, max_step + 0.5);
   rescale_value_axis(series_rect_, true);
   if (traces_.isEmpty()) l.title->setText(tr("Codeword flips against the Voronoi-basin radius — no run yet"));
+  fit_legend(plot_, width());
   plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void DriftBudgetView::resizeEvent(QResizeEvent* e) {
+  QWidget::resizeEvent(e);
+  fit_legend(plot_, width());
 }
 
 }  // namespace bcjr::widgets

@@ -35,6 +35,7 @@ class DriftBudgetView : public QWidget {
 
  private:
   void rebuild();
+  void resizeEvent(QResizeEvent* e) override;
   QCustomPlot* plot_;
   QComboBox* selector_;
   QCPAxisRect *flips_rect_ = nullptr, *series_rect_ = nullptr;

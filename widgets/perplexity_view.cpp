@@ -127,7 +127,13 @@ void PerplexityView::rebuild() {
     r->axis(QCPAxis::atBottom)->setRange(-0.5, max_step + 0.5);
     rescale_value_axis(r, false);
   }
+  fit_legend(plot_, width());
   plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void PerplexityView::resizeEvent(QResizeEvent* e) {
+  QWidget::resizeEvent(e);
+  fit_legend(plot_, width());
 }
 
 }  // namespace bcjr::widgets

@@ -30,6 +30,7 @@ class PerplexityView : public QWidget {
 
  private:
   void rebuild();
+  void resizeEvent(QResizeEvent* e) override;
   QCustomPlot* plot_;
   QCPAxisRect *ppl_rect_ = nullptr, *kl_rect_ = nullptr, *t_rect_ = nullptr;
   QCPItemText* empty_note_ = nullptr;

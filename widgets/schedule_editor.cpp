@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/log_ticker.h"
 #include "widgets/schedule_command.h"
 
 namespace bcjr::widgets {
@@ -29,9 +30,7 @@ ScheduleEditor::ScheduleEditor(QWidget* parent)
       join_(new QComboBox), undo_(new QUndoStack(this)) {
   plot_->xAxis->setLabel(tr("training step (of the phase)"));
   plot_->yAxis->setLabel(tr("temperature T (normalised units)"));
-  plot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
-  plot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-  plot_->yAxis->setNumberFormat("gb");
+  set_log_ticks(plot_->yAxis);
   curve_ = plot_->addGraph();
   curve_->setPen(QPen(QColor(31, 119, 180), 1.6));
   curve_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));

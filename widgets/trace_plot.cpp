@@ -1,7 +1,10 @@
 #include "widgets/trace_plot.h"
 
+#include "widgets/log_ticker.h"
+
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -34,11 +37,7 @@ QCPAxisRect* make_axis_rect(QCustomPlot* plot, const QString& x_label, const QSt
   r->axis(QCPAxis::atBottom)->setLabel(x_label);
   QCPAxis* y = r->axis(QCPAxis::atLeft);
   y->setLabel(y_label);
-  if (log_y) {
-    y->setScaleType(QCPAxis::stLogarithmic);
-    y->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    y->setNumberFormat("gb");
-  }
+  if (log_y) set_log_ticks(y);
   for (QCPAxis* a : r->axes()) a->setLayer("axes");
   return r;
 }
@@ -82,6 +81,17 @@ void rescale_value_axis(QCPAxisRect* rect, bool include_zero) {
   if (include_zero) lo = std::min(lo, 0.0), hi = std::max(hi, 0.0);
   const double pad = hi > lo ? 0.06 * (hi - lo) : std::max(1e-9, std::abs(hi) * 0.1 + 1e-3);
   y->setRange(include_zero && lo == 0 ? 0 : lo - pad, hi + pad);
+}
+
+void fit_legend(QCustomPlot* plot, int width) {
+  QCPLegend* legend = plot->legend;
+  if (!legend) return;
+  int widest = 1;
+  for (int i = 0; i < legend->itemCount(); ++i)
+    if (QCPAbstractLegendItem* item = legend->item(i))
+      widest = std::max(widest, item->minimumOuterSizeHint().width() + legend->columnSpacing());
+  const int columns = std::max(1, (width - 20) / widest);
+  if (columns != legend->wrap()) legend->setWrap(columns);
 }
 
 QString trace_name(const RunTrace& t) { return t.label.isEmpty() ? t.id.section('/', -1) : t.label; }

