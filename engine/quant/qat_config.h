@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/quant/qat_method.h"
 #include "engine/quant/quant_params.h"
 #include "engine/quant/schedule.h"
 
@@ -21,6 +22,8 @@ struct QatConfig {
   std::vector<int64_t> layers{4};
   std::string multi_layer = "joint";  // independent | greedy | joint
   std::string ptq_mode = "rht";       // rht | ldlq
+  QatMethod method = QatMethod::Bcjr; // the gradient rule or scalar baseline (qat_method.h)
+  JacQuantOptions jacquant;           // method jacquant only
   QuantParams quant;
   TemperatureSchedule schedule = TemperatureSchedule::preset("skip-high-T");
   int64_t steps = 10;                 // 0: PTQ only (what `bcjr ptq` runs)

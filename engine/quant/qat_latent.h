@@ -27,6 +27,10 @@ struct LatentLinear {
                                                 const torch::Device& device);
 };
 
+// Fills m's drift_rms, drift_max, drift_path and sigma_w from `rot`, the linear's weight now in its
+// normalised domain, against l.init_rot, and advances l's path length to it.
+void add_drift_metrics(LatentLinear& l, const torch::Tensor& rot, LinearStepMetrics& m);
+
 // The linear's metrics after a step: drift from the PTQ start and its path length (advanced here),
 // sigma_w, the Voronoi radius, the drift budget after `steps` steps at learning rate `lr`, and,
 // if `count_flips`, the trellis steps and tiles whose hard path differs from PTQ's.
