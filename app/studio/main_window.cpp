@@ -27,6 +27,7 @@
 #include "widgets/ising_panel.h"
 #include "widgets/posterior_view.h"
 #include "widgets/schedule_editor.h"
+#include "widgets/slope_histogram.h"
 
 // The resources live in a static library, so they must be registered explicitly, and
 // Q_INIT_RESOURCE must be used outside any namespace.
@@ -88,6 +89,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   ising_->setObjectName("isingPanel");
   connect(worker_, &EngineWorker::thermodynamicsReady, ising_, &widgets::IsingPanel::setThermodynamics);
   tabs_->addTab(ising_, tr("Trellis && Ising"));
+  slopes_ = new widgets::SlopeHistogram;
+  slopes_->setObjectName("slopeHistogram");
+  tabs_->addTab(slopes_, tr("Slopes b_g"));
   tabs_->setCurrentWidget(schedule_);
   setCentralWidget(tabs_);
 
@@ -104,6 +108,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   connect(training_, &TrainingWorker::started, this, [this](const QString& dir, int total) {
     flips_->clear();
     curves_->clear();
+    slopes_->clear();
     schedule_->setCurrentStep(0);
     log(tr("run %1 started: %2 steps").arg(dir).arg(total));
     setRunning(true);
@@ -146,6 +151,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     dirty_ = false;
     flips_->refresh();
     curves_->refresh();
+    slopes_->refresh();
   });
   redraw_timer_->start();
   setModel(options.model);
@@ -173,6 +179,7 @@ void MainWindow::setRunning(bool running) {
 
 void MainWindow::onStep(const widgets::StepSnapshot& s) {
   for (const auto& f : s.linears) flips_->addSnapshot(f);
+  if (!s.slopes.isEmpty()) slopes_->setSlopes(s.slopes, s.step);
   curves_->appendPoint(tr("KL(teacher || student)"), s.step, s.kl);
   curves_->appendPoint(tr("temperature T"), s.step, s.temperature);
   if (s.eval_ppl > 0) curves_->appendPoint(tr("held-out perplexity"), s.step, s.eval_ppl);
@@ -259,7 +266,8 @@ void MainWindow::buildMenus() {
 
 bool MainWindow::showView(const QString& name) {
   const std::pair<const char*, QWidget*> views[] = {{"posterior", posterior_tab_}, {"schedule", schedule_},
-                                                    {"flips", flips_}, {"perplexity", curves_}, {"ising", ising_}};
+                                                    {"flips", flips_}, {"perplexity", curves_}, {"ising", ising_},
+                                                    {"slopes", slopes_}};
   for (auto& [key, widget] : views)
     if (name == key) {
       tabs_->setCurrentWidget(widget);
@@ -318,6 +326,11 @@ void MainWindow::exportCurrentPlot() {
   widgets::CurvePlot* plot = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
   if (tabs_->currentWidget() == ising_) plot = ising_->plot();
   if (tabs_->currentWidget() == flips_) plot = flips_->driftPlot();
+  if (tabs_->currentWidget() == slopes_) {  // a bar chart, PNG only
+    QString p = QFileDialog::getSaveFileName(this, tr("Export plot"), "slopes.png", tr("PNG image, 2x (*.png)"));
+    if (!p.isEmpty() && !slopes_->savePng(p, 2.0)) QMessageBox::warning(this, tr("Export plot"), tr("Could not write %1").arg(p));
+    return;
+  }
   if (!plot) {
     statusBar()->showMessage(tr("This view has no exportable plot"), 5000);
     return;

@@ -17,6 +17,7 @@ class CurvePlot;
 class FlipsView;
 class IsingPanel;
 class ScheduleEditor;
+class SlopeHistogram;
 }
 
 namespace bcjr::studio {
@@ -38,7 +39,7 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   QString modelPath() const { return model_path_; }
-  // Shows a view by name: posterior, schedule, flips, perplexity, ising. False if unknown.
+  // Shows a view by name: posterior, schedule, flips, perplexity, ising, slopes. False if unknown.
   bool showView(const QString& name);
   // True once every view that computes something has its first result (for screenshots).
   bool viewsReady() const;
@@ -82,6 +83,7 @@ class MainWindow : public QMainWindow {
   widgets::FlipsView* flips_ = nullptr;
   widgets::CurvePlot* curves_ = nullptr;
   widgets::IsingPanel* ising_ = nullptr;
+  widgets::SlopeHistogram* slopes_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
 };
 
