@@ -187,7 +187,7 @@ void closing_edge(const SpinChain& c, double T, ChainPosterior& post) {
   std::vector<double> log_z(sw.runs());
   for (int r = 0; r < sw.runs(); ++r) {
     const int g = sw.overlap(r);
-    la[r].assign(size_t(N) * S, kNegInf);  // only step 0 is needed
+    la[r].assign(S, kNegInf);  // step 0 only: the closing edge is the rotated ring's first
     for (int p = 0; p < S; ++p)
       if (sw.starts(p, g)) la[r][p] = sw.local(0, p);
     sw.backward(g, lb[r]);

@@ -238,7 +238,15 @@ class TestLearn : public QObject {
     LearnPanel panel;
     GuidedTour* tour = panel.tour();
     QVERIFY(tour->pageCount() >= 5 && tour->pageCount() <= 8);
-    for (int i = 0; i < tour->pageCount(); ++i) QVERIFY(tour->pageText(i).size() > 300);
+    const QString dir = qEnvironmentVariable("BCJR_SCREENSHOT_DIR");
+    tour->resize(300, 560);
+    for (int i = 0; i < tour->pageCount(); ++i) {
+      QVERIFY(tour->pageText(i).size() > 300);
+      tour->setPage(i);
+      QVERIFY(tour->browser()->toPlainText().size() > 300);
+      if (!dir.isEmpty()) QVERIFY(tour->grab().save(dir + QString("/tour-%1.png").arg(i + 1)));
+    }
+    tour->setPage(0);
     auto* next = tour->findChild<QPushButton*>("tourNext");
     QTest::mouseClick(next, Qt::LeftButton);
     QCOMPARE(tour->currentPage(), 1);
