@@ -15,7 +15,6 @@ class QTabWidget;
 namespace bcjr::widgets {
 class CurvePlot;
 class FlipsView;
-class IsingPanel;
 class ScheduleEditor;
 class SlopeHistogram;
 }
@@ -23,6 +22,7 @@ class SlopeHistogram;
 namespace bcjr::studio {
 
 class EngineWorker;
+class LearnTab;
 class PosteriorTab;
 class TrainingWorker;
 struct TrainRequest;
@@ -39,7 +39,7 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   QString modelPath() const { return model_path_; }
-  // Shows a view by name: posterior, schedule, flips, perplexity, ising, slopes. False if unknown.
+  // Shows a view by name: posterior, schedule, flips, perplexity, learn (or ising), slopes. False if unknown.
   bool showView(const QString& name);
   // True once every view that computes something has its first result (for screenshots).
   bool viewsReady() const;
@@ -82,7 +82,7 @@ class MainWindow : public QMainWindow {
   widgets::ScheduleEditor* schedule_ = nullptr;
   widgets::FlipsView* flips_ = nullptr;
   widgets::CurvePlot* curves_ = nullptr;
-  widgets::IsingPanel* ising_ = nullptr;
+  LearnTab* learn_ = nullptr;
   widgets::SlopeHistogram* slopes_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
 };
