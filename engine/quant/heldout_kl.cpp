@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "engine/core/error.h"
 #include "engine/core/progress.h"
 
@@ -21,16 +23,18 @@ void uninstall(model::LlamaModel& model, const std::map<LinearKey, torch::Tensor
 
 }  // namespace
 
-HeldoutKl heldout_kl(model::LlamaModel& model, const std::map<LinearKey, torch::Tensor>& weights,
-                     const std::vector<int64_t>& stream, int64_t ctx, int64_t max_windows, ProgressReporter* progress) {
+std::vector<HeldoutKl> heldout_kls(model::LlamaModel& model,
+                                   const std::vector<std::map<LinearKey, torch::Tensor>>& weights,
+                                   const std::vector<int64_t>& stream, int64_t ctx, int64_t max_windows,
+                                   ProgressReporter* progress) {
   BCJR_CHECK(ctx >= 2, "held-out KL: ctx ", ctx, " must be >= 2");
   int64_t windows = int64_t(stream.size()) / ctx;
   if (max_windows > 0) windows = std::min(windows, max_windows);
   BCJR_CHECK(windows > 0, "held-out KL: the text has ", stream.size(), " tokens, fewer than one window of ", ctx);
-  uninstall(model, weights);  // start from the FP model
+  for (const auto& w : weights) uninstall(model, w);  // start from the FP model
   torch::NoGradGuard ng;
   ProgressStage stage(progress, "held-out KL", windows);
-  double sum = 0;
+  std::vector<double> sums(weights.size(), 0.0);
   try {
     for (int64_t w = 0; w < windows; ++w) {
       auto tokens = torch::from_blob(const_cast<int64_t*>(stream.data()) + w * ctx, {1, ctx}, torch::kLong)
@@ -38,22 +42,34 @@ HeldoutKl heldout_kl(model::LlamaModel& model, const std::map<LinearKey, torch::
                         .to(model->device());
       // Predictions of tokens 1 .. ctx-1 of the window: what perplexity scores.
       auto teacher = torch::log_softmax(model->forward(tokens).to(torch::kFloat32).narrow(1, 0, ctx - 1), -1);
-      install(model, weights);
-      auto student = torch::log_softmax(model->forward(tokens).to(torch::kFloat32).narrow(1, 0, ctx - 1), -1);
-      uninstall(model, weights);
-      sum += (teacher.exp() * (teacher - student)).sum(-1).to(torch::kFloat64).sum().item<double>();
+      auto p = teacher.exp();
+      for (size_t i = 0; i < weights.size(); ++i) {
+        install(model, weights[i]);
+        auto student = torch::log_softmax(model->forward(tokens).to(torch::kFloat32).narrow(1, 0, ctx - 1), -1);
+        uninstall(model, weights[i]);
+        sums[i] += (p * (teacher - student)).sum(-1).to(torch::kFloat64).sum().item<double>();
+      }
       stage.advance();
     }
   } catch (...) {
-    uninstall(model, weights);
+    for (const auto& w : weights) uninstall(model, w);
     throw;
   }
-  HeldoutKl r;
-  r.windows = windows;
-  r.ctx = ctx;
-  r.tokens = windows * (ctx - 1);
-  r.kl = sum / double(r.tokens);
-  return r;
+  std::vector<HeldoutKl> out;
+  for (double sum : sums) {
+    HeldoutKl r;
+    r.windows = windows;
+    r.ctx = ctx;
+    r.tokens = windows * (ctx - 1);
+    r.kl = sum / double(r.tokens);
+    out.push_back(r);
+  }
+  return out;
+}
+
+HeldoutKl heldout_kl(model::LlamaModel& model, const std::map<LinearKey, torch::Tensor>& weights,
+                     const std::vector<int64_t>& stream, int64_t ctx, int64_t max_windows, ProgressReporter* progress) {
+  return heldout_kls(model, {weights}, stream, ctx, max_windows, progress).front();
 }
 
 }  // namespace bcjr::quant

@@ -30,5 +30,10 @@ struct HeldoutKl {
 HeldoutKl heldout_kl(model::LlamaModel& model, const std::map<LinearKey, torch::Tensor>& weights,
                      const std::vector<int64_t>& stream, int64_t ctx, int64_t max_windows,
                      ProgressReporter* progress = nullptr);
+// The same for several quantised models at once (one FP forward per window for all of them).
+std::vector<HeldoutKl> heldout_kls(model::LlamaModel& model,
+                                   const std::vector<std::map<LinearKey, torch::Tensor>>& weights,
+                                   const std::vector<int64_t>& stream, int64_t ctx, int64_t max_windows,
+                                   ProgressReporter* progress = nullptr);
 
 }  // namespace bcjr::quant

@@ -76,6 +76,11 @@ class TestMethodsGui : public QObject {
     j = nlohmann::json::parse(d.configJson({}).toStdString());
     QCOMPARE(QString::fromStdString(j.at("method").get<std::string>()), QString("jacquant"));
     QVERIFY(j.contains("jacquant"));
+    if (qEnvironmentVariableIsSet("BCJR_SCREENSHOT_DIR")) {
+      d.show();
+      QTest::qWait(200);
+      d.grab().save(qEnvironmentVariable("BCJR_SCREENSHOT_DIR") + "/run-dialog-method.png");
+    }
   }
 
   void jacquantRunFillsTheSlopeView() {
