@@ -89,7 +89,10 @@ void Autorun::start() {
       say(m);
     });
     connect(capture_, &ViewCapture::viewSaved, this, [](const CapturedView& v) {
-      say(QStringLiteral("saved %1%2").arg(v.file, v.no_data ? " (its view had no data after waiting)" : ""));
+      say(QStringLiteral("saved %1 (%2 ms)%3")
+              .arg(v.file)
+              .arg(v.grab_ms, 0, 'f', 0)
+              .arg(v.no_data ? " (its view had no data after waiting)" : ""));
     });
     connect(capture_, &ViewCapture::idle, this, &Autorun::finishWhenIdle);
   }

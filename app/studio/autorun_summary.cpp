@@ -2,8 +2,8 @@
 
 #include <QDir>
 #include <QFile>
-#include <QSysInfo>
 #include <QRegularExpression>
+#include <QSysInfo>
 #include <algorithm>
 #include <numeric>
 
@@ -84,9 +84,13 @@ nlohmann::json autorun_summary(const AutorunRecord& r) {
   // A run refused before it began (its folder held another run) has no perplexities of its own.
   j["perplexity"] = r.end.started ? perplexities_of_run(r.end.run_dir) : nlohmann::json(nullptr);
   const LatencyStats& l = r.end.latency;
-  j["event_loop_latency_ms"] = {{"p50", l.p50_ms},         {"p99", l.p99_ms},
-                                {"max", l.max_ms},         {"samples", l.samples},
-                                {"timer_ms", l.interval_ms}, {"resolution_ms", LatencyHistogram::kBinMs}};
+  j["event_loop_latency_ms"] = {{"p50", l.p50_ms},
+                                {"p99", l.p99_ms},
+                                {"max", l.max_ms},
+                                {"max_at_s", l.max_at_s},
+                                {"samples", l.samples},
+                                {"timer_ms", l.interval_ms},
+                                {"resolution_ms", LatencyHistogram::kBinMs}};
   if (r.cancel_after_s >= 0) {
     j["cancel"] = {{"after_s", r.cancel_after_s}, {"pressed", r.cancel_pressed}};
     if (r.cancel_pressed) j["cancel"]["pressed_after_s"] = r.cancel_pressed_after_s;
@@ -100,7 +104,8 @@ nlohmann::json autorun_summary(const AutorunRecord& r) {
                                 {"view", v.view.toStdString()},
                                 {"file", v.file.toStdString()},
                                 {"steps_shown", v.steps_shown},
-                                {"no_data", v.no_data}});
+                                {"no_data", v.no_data},
+                                {"grab_ms", v.grab_ms}});
   j["device"] = device_description(r.device);
   j["wall_seconds"] = r.wall_seconds;
   return j;

@@ -3,12 +3,11 @@
 // event-loop latency, the Cancel latency, the pictures taken and the device.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <QList>
 #include <QString>
 #include <QStringList>
 #include <QVector>
+#include <nlohmann/json.hpp>
 
 #include "app/studio/run_end.h"
 #include "app/studio/view_capture.h"

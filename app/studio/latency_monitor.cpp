@@ -6,12 +6,14 @@
 namespace bcjr::studio {
 
 QString LatencyStats::describe() const {
-  return QObject::tr("event-loop latency (%1 ms timer on the GUI thread): p50 %2 ms, p99 %3 ms, max %4 ms, %5 samples")
-      .arg(interval_ms, 0, 'g', 3)
-      .arg(p50_ms, 0, 'f', 2)
-      .arg(p99_ms, 0, 'f', 2)
-      .arg(max_ms, 0, 'f', 2)
-      .arg(samples);
+  return QObject::
+      tr("event-loop latency (%1 ms timer on the GUI thread): p50 %2 ms, p99 %3 ms, max %4 ms (at %5 s), %6 samples")
+          .arg(interval_ms, 0, 'g', 3)
+          .arg(p50_ms, 0, 'f', 2)
+          .arg(p99_ms, 0, 'f', 2)
+          .arg(max_ms, 0, 'f', 2)
+          .arg(max_at_s, 0, 'f', 1)
+          .arg(samples);
 }
 
 LatencyHistogram::LatencyHistogram() : bins_(kBins + 1, 0) {}
@@ -52,15 +54,22 @@ LatencyMonitor::LatencyMonitor(int interval_ms, QObject* parent) : QObject(paren
 void LatencyMonitor::start() {
   histogram_.clear();
   last_ns_ = -1;
+  max_at_s_ = 0;
   clock_.start();
   timer_.start();
 }
 
-void LatencyMonitor::stop() { timer_.stop(); }
+void LatencyMonitor::stop() {
+  timer_.stop();
+}
 
 void LatencyMonitor::tick() {
   const qint64 now = clock_.nsecsElapsed();
-  if (last_ns_ >= 0) histogram_.add(double(now - last_ns_) * 1e-6 - interval_ms_);
+  if (last_ns_ >= 0) {
+    const double late = double(now - last_ns_) * 1e-6 - interval_ms_;
+    if (late > histogram_.max()) max_at_s_ = double(now) * 1e-9;
+    histogram_.add(late);
+  }
   last_ns_ = now;
 }
 
@@ -69,6 +78,7 @@ LatencyStats LatencyMonitor::stats() const {
   s.p50_ms = histogram_.percentile(0.50);
   s.p99_ms = histogram_.percentile(0.99);
   s.max_ms = histogram_.max();
+  s.max_at_s = max_at_s_;
   s.samples = histogram_.count();
   s.interval_ms = interval_ms_;
   return s;

@@ -132,8 +132,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   connect(training_, &TrainingWorker::stepFinished, posterior_tab_, &PosteriorTab::refresh);
   connect(training_, &TrainingWorker::logLine, this, &MainWindow::log);
   connect(training_, &TrainingWorker::progress, this, [this](const QString& stage, qint64 done, qint64 total, double eta) {
+    if (controls_->pausedAfter() >= 0) return;  // the status bar says the run is paused
     QString msg = total > 0 ? tr("%1: %2/%3").arg(stage).arg(done).arg(total) : stage;
     if (eta >= 0) msg += tr(", ETA %1 s").arg(eta, 0, 'f', 0);
+    // The engine holds a paused run before its next step and says nothing when it does.
+    if (controls_->state() == RunControls::State::Paused)
+      msg = tr("pause asked, the run holds before its next step; %1").arg(msg);
     statusBar()->showMessage(msg);
   });
   connect(training_, &TrainingWorker::finished, this, [this](const QString& summary) {
@@ -228,7 +232,8 @@ void MainWindow::onStep(const widgets::StepSnapshot& s) {
   curves_->appendPoint(tr("temperature T"), s.step, s.temperature);
   if (s.eval_ppl > 0) curves_->appendPoint(tr("held-out perplexity"), s.step, s.eval_ppl);
   schedule_->setCurrentStep(s.step + 1);
-  if (controls_->state() == RunControls::State::Paused) {
+  controls_->stepFinished(s.step + 1);
+  if (controls_->pausedAfter() >= 0) {
     statusBar()->showMessage(tr("paused after step %1 (Run > Continue goes on)").arg(s.step + 1));
     dirty_ = true;
     return;
@@ -293,8 +298,8 @@ void MainWindow::togglePause() {
   } else if (controls_->state() == RunControls::State::Running) {
     training_->pause();
     controls_->setState(RunControls::State::Paused);
-    log(tr("pausing between two steps; Run > Continue goes on, Run > Cancel stops"));
-    statusBar()->showMessage(tr("pausing after the current step"));
+    log(tr("pause asked: the run holds before its next step; Run > Continue goes on, Run > Cancel stops"));
+    statusBar()->showMessage(tr("pause asked, the run holds before its next step (Run > Continue goes on)"));
   }
 }
 
@@ -353,7 +358,9 @@ bool MainWindow::viewsReady() const {
 
 void MainWindow::setModel(const QString& spec) {
   try {
-    model_path_ = QString::fromStdString(resolve_model_path(spec.toStdString()));
+    const QString path = QString::fromStdString(resolve_model_path(spec.toStdString()));
+    if (path == model_path_) return;
+    model_path_ = path;
     QFileInfo fi(model_path_);
     QString what = spec == "default" ? QString::fromUtf8(kDefaultModel.describe) : QString();
     model_label_->setText(QStringLiteral("<b>%1</b><br>%2<br>%3 MB").arg(fi.fileName(), what.toHtmlEscaped())
@@ -368,7 +375,9 @@ void MainWindow::setModel(const QString& spec) {
 
 void MainWindow::setText(const QString& spec) {
   try {
-    data_path_ = QString::fromStdString(resolve_text_path(spec.toStdString()));
+    const QString path = QString::fromStdString(resolve_text_path(spec.toStdString()));
+    if (path == data_path_) return;
+    data_path_ = path;
     QFileInfo fi(data_path_);
     data_label_->setText(QStringLiteral("<b>%1</b><br>%2 MB").arg(fi.fileName()).arg(fi.size() / 1e6, 0, 'f', 2));
     log(tr("text: %1").arg(data_path_));

@@ -57,6 +57,7 @@ class MainWindow : public QMainWindow {
   void setText(const QString& spec);
   TrainingWorker* trainingWorker() const { return training_; }
   RunControls* runControls() const { return controls_; }
+  LatencyMonitor* latencyMonitor() const { return latency_; }
   QString dataPath() const { return data_path_; }
   // The command line that does what the window would run, for logs and headless machines.
   static QString equivalentCommand(const StudioOptions& options);

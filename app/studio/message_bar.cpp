@@ -11,8 +11,9 @@ MessageBar::MessageBar(QWidget* parent) : QFrame(parent) {
   setObjectName("messageBar");
   setFrameShape(QFrame::StyledPanel);
   // Warm colours that read on light and dark palettes alike.
-  setStyleSheet("#messageBar { background: #fbe3d6; border: 1px solid #d9825b; border-radius: 3px; }"
-                "#messageBar QLabel { color: #5a1e00; }");
+  setStyleSheet(
+      "#messageBar { background: #fbe3d6; border: 1px solid #d9825b; border-radius: 3px; }"
+      "#messageBar QLabel { color: #5a1e00; }");
   auto* icon = new QLabel;
   icon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxWarning).pixmap(18, 18));
   text_ = new QLabel;

@@ -11,6 +11,7 @@ RunControls::RunControls(QAction* start, QAction* resume, QAction* pause, QActio
 
 void RunControls::setState(State s) {
   if (s == State::Starting) cancel_clock_.invalidate();
+  if (s != State::Paused) paused_after_ = -1;
   state_ = s;
   const bool idle = s == State::Idle;
   start_->setEnabled(idle);
@@ -22,7 +23,13 @@ void RunControls::setState(State s) {
   cancel_->setEnabled(s == State::Running || s == State::Paused);
 }
 
-void RunControls::markCancelPressed() { cancel_clock_.start(); }
+void RunControls::markCancelPressed() {
+  cancel_clock_.start();
+}
+
+void RunControls::stepFinished(int steps_done) {
+  if (state_ == State::Paused) paused_after_ = steps_done;
+}
 
 double RunControls::cancelSeconds() const {
   return cancel_clock_.isValid() ? double(cancel_clock_.nsecsElapsed()) * 1e-9 : -1.0;

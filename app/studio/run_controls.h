@@ -29,10 +29,15 @@ class RunControls : public QObject {
   void markCancelPressed();
   // Seconds from the last Cancel press to now, or -1 if Cancel was not pressed in this run.
   double cancelSeconds() const;
+  // A step finished: while a pause is asked, the run is now paused after `steps_done` steps.
+  void stepFinished(int steps_done);
+  // Steps after which the run is paused, or -1 (not paused, or the step under way has not ended).
+  int pausedAfter() const { return state_ == State::Paused ? paused_after_ : -1; }
 
  private:
   QAction *start_, *resume_, *pause_, *cancel_;
   State state_ = State::Idle;
+  int paused_after_ = -1;
   QElapsedTimer cancel_clock_;
 };
 

@@ -1,8 +1,7 @@
 #include "app/studio/run_request.h"
 
-#include <nlohmann/json.hpp>
-
 #include <QFile>
+#include <nlohmann/json.hpp>
 
 #include "engine/core/error.h"
 

@@ -8,6 +8,7 @@
 #include <QRegularExpression>
 #include <QTabWidget>
 
+#include "app/studio/latency_monitor.h"
 #include "app/studio/main_window.h"
 
 namespace bcjr::studio {
@@ -56,6 +57,8 @@ bool ViewCapture::ready(int tab) const {
 }
 
 void ViewCapture::grab(QWidget* widget, const QString& moment, const QString& view, bool no_data) {
+  QElapsedTimer clock;
+  clock.start();
   // Draw what arrived (the window's coalescing timer may not have run yet) and lay the page out.
   window_->redrawViews();
   QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
@@ -67,7 +70,10 @@ void ViewCapture::grab(QWidget* widget, const QString& moment, const QString& vi
   v.steps_shown = steps_shown_;
   v.no_data = no_data;
   v.file = QDir(dir_).filePath(QStringLiteral("%1-%2.png").arg(moment, view));
-  if (!widget->grab().save(v.file, "PNG")) {
+  const bool saved = widget->grab().save(v.file, "PNG");
+  v.grab_ms = clock.nsecsElapsed() * 1e-6;
+  window_->latencyMonitor()->discardCurrentInterval();
+  if (!saved) {
     Q_EMIT failed(tr("--screenshots: could not write %1").arg(v.file));
     return;
   }

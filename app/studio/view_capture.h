@@ -24,8 +24,9 @@ struct CapturedView {
   QString moment;  // "after-step-05", "end"
   QString view;    // "flips", ..., "window"
   QString file;
-  int steps_shown = 0;  // steps the views had drawn when it was grabbed
+  int steps_shown = 0;   // steps the views had drawn when it was grabbed
   bool no_data = false;  // grabbed without its data (still empty when the wait was over)
+  double grab_ms = 0;    // the GUI thread's time to draw and save it (left out of the latency samples)
 };
 
 class ViewCapture : public QObject {

@@ -11,7 +11,6 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <nlohmann/json.hpp>
 
 #include "app/studio/autorun.h"
@@ -220,10 +219,12 @@ class TestAutorun : public QObject {
 
     // The latency went into the window's log and the run's log.txt.
     QVERIFY(w.findChild<QPlainTextEdit*>("log")->toPlainText().contains("event-loop latency"));
-    QTRY_VERIFY_WITH_TIMEOUT([&] {
-      QFile log(run_dir + "/log.txt");
-      return log.open(QIODevice::ReadOnly) && log.readAll().contains("studio: event-loop latency");
-    }(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+          QFile log(run_dir + "/log.txt");
+          return log.open(QIODevice::ReadOnly) && log.readAll().contains("studio: event-loop latency");
+        }(),
+        10000);
 
     // The run's snapshot exports, and reads back as the paper's .pt of layer 0.
     const auto exported = quant::export_run(run_dir.toStdString(), "pt", dir.filePath("layer0.pt").toStdString());

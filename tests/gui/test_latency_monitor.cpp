@@ -71,6 +71,18 @@ class TestLatencyMonitor : public QObject {
     QTest::qWait(100);
     QCOMPARE(m.stats().samples, s.samples);
   }
+
+  void discardedIntervalIsNotASample() {
+    LatencyMonitor m(10);
+    m.start();
+    QTest::qWait(100);
+    QThread::msleep(400);  // work done for a script (a screenshot), not for the user
+    m.discardCurrentInterval();
+    QTest::qWait(100);
+    m.stop();
+    QVERIFY2(m.stats().max_ms < 300, qPrintable(m.stats().describe()));
+    QVERIFY(m.stats().samples >= 5);
+  }
 };
 
 QTEST_MAIN(TestLatencyMonitor)

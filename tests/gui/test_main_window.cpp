@@ -12,6 +12,7 @@
 #include <QComboBox>
 
 #include "app/studio/main_window.h"
+#include "app/studio/message_bar.h"
 #include "app/studio/run_dialog.h"
 #include "engine/core/runtime.h"
 #include <QTextBrowser>
@@ -52,6 +53,17 @@ class TestMainWindow : public QObject {
     bcjr::studio::MainWindow w({dir.filePath("no-such-model.gguf"), "default"});
     QVERIFY(w.modelPath().isEmpty());
     QVERIFY(w.windowTitle() == "BCJR Studio");
+  }
+
+  void engineWorkerErrorsReachTheMessageBar() {
+    bcjr::studio::MainWindow w({"default", "default"});
+    auto* bar = w.findChild<bcjr::studio::MessageBar*>("messageBar");
+    QVERIFY(bar && bar->isHidden());
+    // A tile of the training run while none is going: the engine worker's error, shown, not thrown.
+    w.findChild<QComboBox*>("posteriorSource")->setCurrentIndex(1);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->message().contains("no BCJR-QAT run is going"), 30000);
+    QVERIFY(!bar->isHidden());
+    QVERIFY(w.isEnabled());
   }
 
   void scheduleEditorStartsAtThePapersSchedule() {

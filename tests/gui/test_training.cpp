@@ -1,6 +1,7 @@
 // A BCJR-QAT run driven from the studio as a user drives it: started in the training thread, the
 // views filling live from its step snapshots, and the run folder written.
 #include <QAction>
+#include <QStatusBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -75,7 +76,7 @@ class TestTraining : public QObject {
     const std::string model = test::write_tiny_llama(dir.filePath("model").toStdString(), 3);
     const std::string tokens = test::write_token_ids(dir.filePath("tokens.npy").toStdString(), 4096, 64, 5);
     quant::QatConfig c = test::tiny_qat_run(model, tokens);
-    c.steps = 30;
+    c.steps = 8;
     studio::MainWindow w({QString::fromStdString(model), QString::fromStdString(tokens)});
     RunActions a(w);
     QCOMPARE(a.enabled(), QString("SR--"));
@@ -104,9 +105,13 @@ class TestTraining : public QObject {
       settled = steps.count();
       QTest::qWait(quiet_ms);
     }
-    QVERIFY(settled < 30);
+    QVERIFY(settled < 8);
     QTest::qWait(quiet_ms);
     QCOMPARE(steps.count(), settled);
+    // Paused after the step under way, or held before the next one if none was under way.
+    const QString status = w.statusBar()->currentMessage();
+    QVERIFY2(status.contains(QString("paused after step %1").arg(settled)) || status.contains("pause asked"),
+             qPrintable(status));
 
     a.cancel->trigger();  // while paused
     QCOMPARE(a.enabled(), QString("----"));  // cancelling
@@ -123,7 +128,7 @@ class TestTraining : public QObject {
     QCOMPARE(end.status, studio::RunEnd::Status::Finished);
     QFile metrics(dir.filePath("run/metrics.jsonl"));
     QVERIFY(metrics.open(QIODevice::ReadOnly));
-    QCOMPARE(QString::fromUtf8(metrics.readAll()).trimmed().split('\n').size(), 30);
+    QCOMPARE(QString::fromUtf8(metrics.readAll()).trimmed().split('\n').size(), 8);
   }
 
   // An engine error is a message in the window, not a modal box, and the window goes on.
