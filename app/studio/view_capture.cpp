@@ -28,15 +28,18 @@ QString ViewCapture::slug(const QString& title) {
   return s.isEmpty() ? QStringLiteral("view") : s;
 }
 
-bool ViewCapture::plotsHaveData(QWidget* page) {
+bool ViewCapture::plotsHaveData(QWidget* page, bool computed_views_ready) {
   for (QCustomPlot* plot : page->findChildren<QCustomPlot*>()) {
     if (!plot->isVisibleTo(page)) continue;
-    bool has = false;
+    // A plot of curves has data when one of them has; a plot of colour maps alone (a matrix, a
+    // posterior) cannot say, and is drawn once the window's computed views have their result.
+    bool has_curves = false, has = false;
     for (int i = 0; i < plot->plottableCount() && !has; ++i) {
       QCPPlottableInterface1D* data = plot->plottable(i)->interface1D();
+      has_curves = has_curves || data;
       has = data && data->dataCount() > 0;
     }
-    if (!has) return false;
+    if (!has && (has_curves || !computed_views_ready)) return false;
   }
   return true;
 }
@@ -53,7 +56,8 @@ void ViewCapture::capture(const QString& moment) {
 bool ViewCapture::ready(int tab) const {
   auto* tabs = window_->findChild<QTabWidget*>("views");
   // Before the first step the run-fed plots are rightly empty: then only the computed views count.
-  return plotsHaveData(tabs->widget(tab)) || (steps_shown_ == 0 && window_->viewsReady());
+  const bool computed = window_->viewsReady();
+  return plotsHaveData(tabs->widget(tab), computed) || (steps_shown_ == 0 && computed);
 }
 
 void ViewCapture::grab(QWidget* widget, const QString& moment, const QString& view, bool no_data) {

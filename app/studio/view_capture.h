@@ -1,8 +1,9 @@
 // Pictures of every view of the window, for scripted runs (--autorun --screenshots DIR): each tab
 // and then the whole window, as PNGs named after the moment and the view
 // ("after-step-05-flips.png", "end-window.png"). A view is grabbed only once its data is drawn:
-// every visible plot on its page has data (before the first step: once the window's computed
-// views have their result). Ready views are grabbed at once, the others as they become ready;
+// every visible plot of curves on its page has data, and the window's computed views (posterior,
+// Learn) have their result (before the first step, when the run-fed plots are rightly empty, only
+// the latter). Ready views are grabbed at once, the others as they become ready;
 // after a timeout they are grabbed anyway, the capture says which view was still empty, and later
 // captures do not wait for that view again. Each picture records the steps the views had drawn.
 #pragma once
@@ -42,8 +43,9 @@ class ViewCapture : public QObject {
   const QList<CapturedView>& captured() const { return captured_; }
   // A file-name slug of a tab's title: "Trellis && Ising" -> "trellis-ising".
   static QString slug(const QString& title);
-  // True when every visible plot on the page has data drawn into at least one of its graphs.
-  static bool plotsHaveData(QWidget* page);
+  // True when every visible plot of curves on the page has data in at least one of them (plots of
+  // colour maps alone count once `computed_views_ready`).
+  static bool plotsHaveData(QWidget* page, bool computed_views_ready);
 
  Q_SIGNALS:
   void viewSaved(const bcjr::studio::CapturedView& v);
