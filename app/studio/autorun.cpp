@@ -121,7 +121,7 @@ void Autorun::onProgress(const QString& stage) {
   training_clock_.start();
   say(QStringLiteral("training began (%1 s after the start)").arg(wall_.elapsed() / 1000.0, 0, 'f', 1));
   if (options_.cancel_after_s >= 0)
-    QTimer::singleShot(int(options_.cancel_after_s * 1000), this, &Autorun::pressCancel);
+    QTimer::singleShot(int(options_.cancel_after_s * 1000), Qt::PreciseTimer, this, &Autorun::pressCancel);
 }
 
 QString Autorun::moment(int steps_done) const {
