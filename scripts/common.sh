@@ -99,21 +99,19 @@ CUDA_BUILD_DIR="${CUDA_BUILD_DIR:-$BCJR_ROOT/build-cuda}"
 parse_device_options() {
   BCJR_DEVICE="${BCJR_DEVICE:-auto}"
   LIBTORCH_PREFIX="${CMAKE_PREFIX_PATH:-}"
+  LIBTORCH_PREFIX="${LIBTORCH_PREFIX//:/;}"  # the environment's list, as CMake's
   REST_ARGS=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --gpu) BCJR_DEVICE=gpu; shift ;;
       --cpu) BCJR_DEVICE=cpu; shift ;;
-      --libtorch) [ $# -ge 2 ] || { log "--libtorch needs a directory"; exit 2; }
+      --libtorch) [ $# -ge 2 ] && [ -d "$2" ] || { log "--libtorch needs a LibTorch directory"; exit 2; }
                   LIBTORCH_PREFIX="$2"; shift 2 ;;
       *) REST_ARGS+=("$1"); shift ;;
     esac
   done
   if [ "$BCJR_DEVICE" = auto ]; then
     if have_nvidia_gpu; then BCJR_DEVICE=gpu; else BCJR_DEVICE=cpu; fi
-  fi
-  if [ -n "$LIBTORCH_PREFIX" ] && [ ! -d "$LIBTORCH_PREFIX" ]; then
-    log "--libtorch / CMAKE_PREFIX_PATH: '$LIBTORCH_PREFIX' is not a directory"; exit 2
   fi
 }
 
