@@ -8,16 +8,15 @@
 #include <cmath>
 #include <filesystem>
 
-#include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
 #include "engine/core/progress.h"
 #include "engine/model/perplexity.h"
-#include "engine/quant/layer_snapshot_writer.h"
+#include "engine/quant/qat_checkpoint.h"
+#include "engine/quant/qat_latent.h"
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/soft_quantized_weight.h"
 #include "engine/quant/window_sampler.h"
 #include "engine/trellis/tile_posterior.h"
-#include "engine/trellis/viterbi.h"
 
 namespace bcjr::quant {
 namespace {
@@ -32,18 +31,7 @@ double peak_rss_mb() {
   return double(u.ru_maxrss) / 1024.0;  // Linux reports kilobytes
 }
 
-std::string latent_key(const LinearKey& k) { return "latent." + std::to_string(k.first) + "." + k.second; }
-
 }  // namespace
-
-struct QatTrainer::Latent {
-  LinearKey key;
-  const QuantizedLinear* q = nullptr;  // PTQ signs, scale and paths
-  torch::Tensor w;                     // W_latent, fp32 [rows, cols], requires grad
-  torch::Tensor init_rot;              // normalised tiles of the PTQ reconstruction
-  torch::Tensor prev_rot;              // the previous step's, for the path length
-  double path = 0;
-};
 
 QatTrainer::QatTrainer(model::LlamaModel model, QatConfig config, QatData data, RunFolder run, QatHooks hooks)
     : model_(std::move(model)),
@@ -128,7 +116,7 @@ void QatTrainer::install(const std::vector<int64_t>& soft_layers, double T) {
     }
   for (auto& kv : latents_) {
     if (std::find(soft_layers.begin(), soft_layers.end(), kv.first.first) == soft_layers.end()) continue;
-    Latent* l = kv.second.get();
+    LatentLinear* l = kv.second.get();
     const TrellisCode* code = &code_;
     model_->set_weight_provider(kv.first.first, kv.first.second, [this, l, code, T] {
       poll_cancel();  // a step runs one BCJR per linear: stop between them when asked
@@ -145,22 +133,13 @@ void QatTrainer::prepare_ptq() {
     QuantParams saved;
     auto q = load_quantized_linears(path, &saved);
     BCJR_CHECK(saved.to_json() == config_.quant.to_json(), path, ": PTQ was made with other quantisation parameters");
-    nlohmann::json results = std::filesystem::exists(run_.file("results.json"))
-                                 ? nlohmann::json::parse(read_file(run_.file("results.json")))
-                                 : nlohmann::json::object();
     for (auto& kv : q) {
       PtqLinearResult r;
       r.q = kv.second;
       r.reconstruction = dequantize(r.q, code_);
-      for (const auto& e : results.value("ptq", nlohmann::json::array()))
-        if (e.at("layer").get<int64_t>() == kv.first.first && e.at("linear").get<std::string>() == kv.first.second) {
-          r.mse = e.value("mse", 0.0);
-          r.normalised_mse = e.value("normalised_mse", 0.0);
-          r.proxy_error = e.value("proxy_error", -1.0);
-          r.seconds = e.value("seconds", 0.0);
-        }
       ptq_[kv.first] = r;
     }
+    read_ptq_figures(run_, ptq_);
     log("PTQ loaded from " + path);
     return;
   }
@@ -189,19 +168,13 @@ void QatTrainer::prepare_ptq() {
 // ---- training ------------------------------------------------------------------------------
 
 void QatTrainer::start_phase(int64_t phase) {
-  std::map<LinearKey, std::unique_ptr<Latent>> latents;
+  std::map<LinearKey, std::unique_ptr<LatentLinear>> latents;
   std::vector<torch::Tensor> params;
   const std::vector<int64_t> layers = phases()[size_t(phase)];  // a copy: phases() is a temporary
   for (int64_t layer : layers)
     for (const auto& name : model::llama_linear_names()) {
       LinearKey key{layer, name};
-      auto l = std::make_unique<Latent>();
-      l->key = key;
-      l->q = &ptq_.at(key).q;
-      l->w = ptq_.at(key).reconstruction.detach().to(model_->device()).clone().set_requires_grad(true);
-      torch::NoGradGuard ng;
-      l->init_rot = normalised_tiles(l->q->rht(), l->q->scale, l->w.detach());
-      l->prev_rot = l->init_rot;
+      auto l = LatentLinear::from_ptq(key, ptq_.at(key), model_->device());
       params.push_back(l->w);
       latents[key] = std::move(l);
     }
@@ -238,34 +211,8 @@ torch::Tensor QatTrainer::teacher_log_probs(int64_t window_index, const torch::T
   return lp;
 }
 
-double QatTrainer::learning_rate(const Latent& l) const {
+double QatTrainer::learning_rate(const LatentLinear& l) const {
   return config_.lr_units == "normalised" ? config_.lr * l.q->scale : config_.lr;
-}
-
-LinearStepMetrics QatTrainer::linear_metrics(Latent& l, bool flips) {
-  torch::NoGradGuard ng;
-  LinearStepMetrics m;
-  m.layer = l.key.first;
-  m.linear = l.key.second;
-  auto rot = normalised_tiles(l.q->rht(), l.q->scale, l.w.detach());
-  auto drift = (rot - l.init_rot).to(torch::kFloat64);
-  m.drift_rms = std::sqrt(drift.pow(2).mean().item<double>());
-  m.drift_max = drift.abs().max().item<double>();
-  l.path += std::sqrt((rot - l.prev_rot).to(torch::kFloat64).pow(2).mean().item<double>());
-  l.prev_rot = rot;
-  m.drift_path = l.path;
-  m.sigma_w = std::sqrt(rot.to(torch::kFloat64).pow(2).mean().item<double>());
-  m.radius = voronoi_radius(m.sigma_w, code_.spec.k, code_.spec.V);
-  m.predicted = double(phase_step_ + 1) * learning_rate(l) / l.q->scale;
-  m.tiles = l.q->tiles();
-  m.trellis_steps = l.q->states.numel();
-  if (flips) {
-    auto states = harden(*l.q, code_, l.w.detach());
-    auto f = count_flips(states, l.q->states);
-    m.flips = f.steps;
-    m.tiles_touched = f.tiles;
-  }
-  return m;
 }
 
 void QatTrainer::train_step() {
@@ -311,7 +258,8 @@ void QatTrainer::train_step() {
   m.window_start = sampler.start(phase_step_);
   const bool last = phase_step_ + 1 == config_.steps;
   const bool flips = config_.flips_every > 0 && ((phase_step_ + 1) % config_.flips_every == 0 || last);
-  for (auto& kv : latents_) m.linears.push_back(linear_metrics(*kv.second, flips));
+  for (auto& kv : latents_)
+    m.linears.push_back(latent_step_metrics(*kv.second, code_, learning_rate(*kv.second), phase_step_ + 1, flips));
   if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
     install(layers, T);
     m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
@@ -357,72 +305,47 @@ void QatTrainer::finish_phase() {
 // ---- checkpoints ---------------------------------------------------------------------------
 
 void QatTrainer::write_checkpoint() {
-  torch::serialize::OutputArchive a;
-  nlohmann::json meta = {{"phase", phase_},
-                         {"phase_step", phase_step_},
-                         {"global_step", global_step_},
-                         {"schedule", schedule().to_json()},
-                         {"config", config_.to_json()}};
-  nlohmann::json paths = nlohmann::json::object();
+  QatCheckpointState s;
+  s.phase = phase_;
+  s.phase_step = phase_step_;
+  s.global_step = global_step_;
+  s.schedule = schedule();
+  s.config = config_.to_json();
   for (auto& kv : latents_) {
-    a.write(latent_key(kv.first), kv.second->w.detach().to(torch::kCPU));  // readable without the GPU
-    paths[latent_key(kv.first)] = kv.second->path;
+    s.latents[kv.first] = kv.second->w;
+    s.paths[kv.first] = kv.second->path;
   }
-  meta["paths"] = paths;
-  archive_write_string(a, "meta", meta.dump());
-  torch::serialize::OutputArchive hardened;
-  write_quantized_linears(hardened, hardened_, config_.quant);
-  a.write("hardened", hardened);
-  if (optimizer_) {
-    torch::serialize::OutputArchive opt;
-    optimizer_->save(opt);
-    a.write("optimizer", opt);
-  }
-  write_file_atomic(run_.checkpoint_path(global_step_), archive_bytes(a));
+  s.hardened = hardened_;
+  write_qat_checkpoint(run_.checkpoint_path(global_step_), s, config_.quant, optimizer_.get());
 }
 
 bool QatTrainer::load_checkpoint() {
   const std::string path = run_.latest_checkpoint();
   if (path.empty()) return false;
-  torch::serialize::InputArchive a;
-  archive_load_file(a, path);
-  nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(archive_read_string(a, "meta", path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, ": checkpoint metadata is not JSON: ", e.what());
-  }
-  torch::serialize::InputArchive hardened;
-  a.read("hardened", hardened);
-  hardened_ = read_quantized_linears(hardened, nullptr, path);
+  QatCheckpointReader c(path);
+  hardened_ = c.hardened();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     hardened_weights_.clear();
     for (const auto& kv : hardened_) hardened_weights_[kv.first] = dequantize(kv.second, code_);
   }
-  phase_ = meta.at("phase").get<int64_t>();
-  phase_step_ = meta.at("phase_step").get<int64_t>();
-  global_step_ = meta.at("global_step").get<int64_t>();
+  phase_ = c.phase();
+  phase_step_ = c.phase_step();
+  global_step_ = c.global_step();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    schedule_ = TemperatureSchedule::from_json(meta.at("schedule"), path);
+    schedule_ = c.schedule();
   }
   if (phase_step_ > 0) {
     start_phase(phase_);
     torch::NoGradGuard ng;
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& kv : latents_) {
-      torch::Tensor w;
-      BCJR_CHECK(a.try_read(latent_key(kv.first), w), path, ": no W_latent for ", linear_label(kv.first));
-      BCJR_CHECK(w.sizes() == kv.second->w.sizes(), path, ": W_latent of ", linear_label(kv.first), " has shape ",
-                 w.sizes());
-      kv.second->w.copy_(w);
-      kv.second->path = meta.at("paths").value(latent_key(kv.first), 0.0);
+      kv.second->w.copy_(c.latent(kv.first, kv.second->w.sizes()));
+      kv.second->path = c.path_length(kv.first);
       kv.second->prev_rot = normalised_tiles(kv.second->q->rht(), kv.second->q->scale, kv.second->w.detach());
     }
-    torch::serialize::InputArchive opt;
-    a.read("optimizer", opt);
-    optimizer_->load(opt);
+    c.load_optimizer(*optimizer_);
   }
   // Metrics of steps after the checkpoint belong to the interrupted attempt: drop them.
   const int64_t done = global_step_;
@@ -460,45 +383,11 @@ double QatTrainer::perplexity(const std::string& label) {
   return r.ppl;
 }
 
-void QatTrainer::write_results() {
-  nlohmann::json j;
-  j["protocol"] = {{"data", data_.eval_source}, {"sha256", data_.eval_sha256}, {"bos_policy", data_.bos_policy},
-                   {"ctx", config_.eval_ctx}, {"max_windows", config_.eval_windows}};
-  j["perplexity"] = nlohmann::json::array();
-  for (const auto& p : ppl_)
-    j["perplexity"].push_back({{"label", p.label}, {"ppl", p.ppl}, {"mean_nll", p.mean_nll}, {"windows", p.windows},
-                               {"tokens", p.tokens}, {"ctx", p.ctx}});
-  j["ptq"] = nlohmann::json::array();
-  for (const auto& kv : ptq_)
-    j["ptq"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", kv.second.mse},
-                        {"normalised_mse", kv.second.normalised_mse}, {"proxy_error", kv.second.proxy_error},
-                        {"method", kv.second.q.method}, {"seconds", kv.second.seconds}});
-  j["qat"] = nlohmann::json::array();
-  for (const auto& kv : hardened_) {
-    if (config_.steps == 0) break;  // PTQ only: nothing was trained
-    auto f = count_flips(kv.second.states, ptq_.at(kv.first).q.states);
-    auto w = model_->linear(kv.first.first, kv.first.second)->weight.detach().to(torch::kCPU);
-    const double mse = (hardened_weights_.at(kv.first) - w).pow(2).mean().item<double>();
-    j["qat"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", mse}, {"flips", f.steps},
-                        {"tiles_touched", f.tiles}, {"method", kv.second.method}});
-  }
-  j["steps_done"] = global_step_;
-  write_file_atomic(run_.file("results.json"), j.dump(2) + "\n");
+QatResultsSource QatTrainer::results_source() const {
+  return {config_, data_, model_, ppl_, ptq_, hardened_, hardened_weights_, global_step_};
 }
 
-void QatTrainer::write_snapshots() {
-  std::map<LinearKey, QuantizedLinear> all = hardened_;
-  save_quantized_linears(run_.snapshot_path("quantized.ckpt"), all, config_.quant);
-  for (int64_t l : config_.layers) {
-    std::map<std::string, torch::Tensor> qat, ptq;
-    for (const auto& name : model::llama_linear_names()) {
-      qat[name] = hardened_weights_.at({l, name});
-      ptq[name] = ptq_.at({l, name}).reconstruction;
-    }
-    write_layer_snapshot_pt(run_.snapshot_path("layer_" + std::to_string(l) + ".pt"), qat);
-    write_layer_snapshot_pt(run_.snapshot_path("ptq_layer_" + std::to_string(l) + ".pt"), ptq);
-  }
-}
+void QatTrainer::write_results() { write_qat_results(run_, results_source()); }
 
 // ---- the run -------------------------------------------------------------------------------
 
@@ -506,12 +395,7 @@ void QatTrainer::run() {
   prepare_ptq();
   const bool resumed = load_checkpoint();
   ready_ = true;
-  if (resumed && std::filesystem::exists(run_.file("results.json"))) {
-    auto j = nlohmann::json::parse(read_file(run_.file("results.json")));
-    for (const auto& p : j.value("perplexity", nlohmann::json::array()))
-      ppl_.push_back({p.at("label").get<std::string>(), p.at("ppl").get<double>(), p.value("mean_nll", 0.0),
-                      p.value("windows", int64_t(0)), p.value("tokens", int64_t(0)), p.value("ctx", int64_t(0))});
-  }
+  if (resumed) ppl_ = read_qat_perplexities(run_);
   const bool eval = config_.eval_before_after && !data_.eval_stream.empty();
   auto has = [&](const std::string& label) {
     return std::any_of(ppl_.begin(), ppl_.end(), [&](const PerplexityFigure& p) { return p.label == label; });
@@ -567,14 +451,13 @@ void QatTrainer::run() {
     uninstall();
   }
   write_results();
-  write_snapshots();
+  write_qat_snapshots(run_, results_source());
   log("run finished: " + std::to_string(global_step_) + " steps");
 }
 
 // ---- the posterior view --------------------------------------------------------------------
 
-trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
-                                                  TileQuery* query) const {
+QatTileSource QatTrainer::tile_source(int64_t layer, const std::string& linear, int64_t tile) const {
   BCJR_CHECK(ready_, "posterior: the run has not finished its PTQ initialisation yet");
   LinearKey key{layer, linear};
   auto it = ptq_.find(key);
@@ -582,31 +465,22 @@ trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::stri
   const QuantizedLinear& q = it->second.q;
   BCJR_CHECK(tile >= 0 && tile < q.tiles(), "posterior: tile ", tile, " of ", linear_label(key), " (it has ",
              q.tiles(), " tiles)");
-  torch::Tensor w;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto l = latents_.find(key);
-    if (l != latents_.end()) w = l->second->w.detach().clone();
-    else if (hardened_weights_.count(key)) w = hardened_weights_.at(key);
-    else w = it->second.reconstruction;
-  }
-  torch::NoGradGuard ng;
-  auto row = normalised_tiles(q.rht(), q.scale, w)[tile].to(torch::kCPU).contiguous();
-  std::vector<float> target(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
-  trellis::BcjrOptions opt;
-  opt.T = T;
-  opt.boundary = code_.boundary;
-  auto post = trellis::tile_posterior(target, code_.spec, *code_.codebook, opt);
-  if (query) {
-    query->target = target;
-    query->label = linear_label(key) + ", tile " + std::to_string(tile);
-    auto v = trellis::viterbi(row.unsqueeze(0), code_.spec, *code_.codebook, code_.boundary);
-    auto s = v.states[0].contiguous();
-    query->viterbi_symbols.resize(size_t(s.numel()));
-    const int32_t mask = (1 << code_.spec.kv()) - 1;
-    for (int64_t t = 0; t < s.numel(); ++t) query->viterbi_symbols[size_t(t)] = s.data_ptr<int32_t>()[t] & mask;
-  }
-  return post;
+  QatTileSource s;
+  s.key = key;
+  s.tile = tile;
+  s.q = q;
+  s.code = code_;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto l = latents_.find(key);
+  if (l != latents_.end()) s.w = l->second->w.detach().clone();
+  else if (hardened_weights_.count(key)) s.w = hardened_weights_.at(key);
+  else s.w = it->second.reconstruction;
+  return s;
+}
+
+trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
+                                                  QatTileQuery* query) const {
+  return qat_tile_posterior(tile_source(layer, linear, tile), T, query);
 }
 
 }  // namespace bcjr::quant
