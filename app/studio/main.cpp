@@ -19,7 +19,7 @@ struct StudioCommandLine {
   QCommandLineOption data{"data", "Text file for calibration and perplexity, or 'default'.", "FILE", "default"};
   QCommandLineOption screenshot{"screenshot", "Render the window to a PNG file after start-up and exit.", "FILE"};
   QCommandLineOption threads{"threads", "CPU threads for the engine (default: all).", "N", "0"};
-  QCommandLineOption view{"view", "View to show first: posterior, schedule, flips, perplexity, ising.", "NAME",
+  QCommandLineOption view{"view", "View to show first: posterior, schedule, flips, perplexity, learn.", "NAME",
                           "schedule"};
   StudioCommandLine() {
     parser.setApplicationDescription("BCJR Studio: watch and run BCJR-QAT on a language model");

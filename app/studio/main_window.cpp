@@ -1,5 +1,6 @@
 #include "app/studio/main_window.h"
 
+#include "app/studio/learn_tab.h"
 #include "app/studio/posterior_tab.h"
 #include "app/studio/run_dialog.h"
 #include "app/studio/training_worker.h"
@@ -24,9 +25,10 @@
 #include "engine/core/error.h"
 #include "widgets/curve_plot.h"
 #include "widgets/flips_view.h"
-#include "widgets/ising_panel.h"
+#include "widgets/learn_panel.h"
 #include "widgets/posterior_view.h"
 #include "widgets/schedule_editor.h"
+#include "widgets/thermodynamics_plot.h"
 
 // The resources live in a static library, so they must be registered explicitly, and
 // Q_INIT_RESOURCE must be used outside any namespace.
@@ -84,10 +86,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   curves_->setObjectName("perplexityPlot");
   curves_->setLabels(tr("Perplexity and KL"), tr("training step"), tr("value"));
   tabs_->addTab(curves_, tr("Perplexity"));
-  ising_ = new widgets::IsingPanel;
-  ising_->setObjectName("isingPanel");
-  connect(worker_, &EngineWorker::thermodynamicsReady, ising_, &widgets::IsingPanel::setThermodynamics);
-  tabs_->addTab(ising_, tr("Trellis && Ising"));
+  learn_ = new LearnTab;
+  learn_->setObjectName("learnTab");
+  tabs_->addTab(learn_, tr("Learn"));
   tabs_->setCurrentWidget(schedule_);
   setCentralWidget(tabs_);
 
@@ -259,7 +260,8 @@ void MainWindow::buildMenus() {
 
 bool MainWindow::showView(const QString& name) {
   const std::pair<const char*, QWidget*> views[] = {{"posterior", posterior_tab_}, {"schedule", schedule_},
-                                                    {"flips", flips_}, {"perplexity", curves_}, {"ising", ising_}};
+                                                    {"flips", flips_}, {"perplexity", curves_}, {"learn", learn_},
+                                                    {"ising", learn_}};
   for (auto& [key, widget] : views)
     if (name == key) {
       tabs_->setCurrentWidget(widget);
@@ -269,7 +271,7 @@ bool MainWindow::showView(const QString& name) {
 }
 
 bool MainWindow::viewsReady() const {
-  return posterior_tab_->view()->snapshot().valid() && !ising_->plot()->seriesNames().isEmpty();
+  return posterior_tab_->view()->snapshot().valid() && learn_->hasResult();
 }
 
 void MainWindow::setModel(const QString& spec) {
@@ -316,7 +318,7 @@ void MainWindow::openText() {
 
 void MainWindow::exportCurrentPlot() {
   widgets::CurvePlot* plot = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
-  if (tabs_->currentWidget() == ising_) plot = ising_->plot();
+  if (tabs_->currentWidget() == learn_) plot = learn_->panel()->curves()->energyPlot();
   if (tabs_->currentWidget() == flips_) plot = flips_->driftPlot();
   if (!plot) {
     statusBar()->showMessage(tr("This view has no exportable plot"), 5000);

@@ -15,13 +15,13 @@ class QTabWidget;
 namespace bcjr::widgets {
 class CurvePlot;
 class FlipsView;
-class IsingPanel;
 class ScheduleEditor;
 }
 
 namespace bcjr::studio {
 
 class EngineWorker;
+class LearnTab;
 class PosteriorTab;
 class TrainingWorker;
 struct TrainRequest;
@@ -38,7 +38,7 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   QString modelPath() const { return model_path_; }
-  // Shows a view by name: posterior, schedule, flips, perplexity, ising. False if unknown.
+  // Shows a view by name: posterior, schedule, flips, perplexity, learn (or ising). False if unknown.
   bool showView(const QString& name);
   // True once every view that computes something has its first result (for screenshots).
   bool viewsReady() const;
@@ -81,7 +81,7 @@ class MainWindow : public QMainWindow {
   widgets::ScheduleEditor* schedule_ = nullptr;
   widgets::FlipsView* flips_ = nullptr;
   widgets::CurvePlot* curves_ = nullptr;
-  widgets::IsingPanel* ising_ = nullptr;
+  LearnTab* learn_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
 };
 

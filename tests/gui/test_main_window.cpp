@@ -11,13 +11,15 @@
 
 #include <QComboBox>
 
+#include "app/studio/learn_tab.h"
 #include "app/studio/main_window.h"
 #include "app/studio/run_dialog.h"
 #include "engine/core/runtime.h"
 #include <QTextBrowser>
 
 #include "widgets/curve_plot.h"
-#include "widgets/ising_panel.h"
+#include "widgets/guided_tour.h"
+#include "widgets/learn_panel.h"
 #include "widgets/schedule_editor.h"
 
 class TestMainWindow : public QObject {
@@ -66,18 +68,18 @@ class TestMainWindow : public QObject {
     for (int i = 1; i < t.size(); ++i) QVERIFY(t[i] < t[i - 1]);
   }
 
-  void isingPanelTeachesFromTheBundledText() {
+  void learnTabTeachesFromTheBundledPages() {
     bcjr::studio::MainWindow w({"default", "default"});
-    auto* panel = w.findChild<bcjr::widgets::IsingPanel*>("isingPanel");
-    QVERIFY(panel);
-    QVERIFY(panel->text()->toPlainText().contains("spin chain"));
-    bcjr::widgets::ThermoSnapshot s;
-    s.temperature = {0.01, 0.1, 1.0};
-    s.free_energy = {1.0, 0.5, -2.0};
-    s.energy = {1.0, 1.2, 3.0};
-    panel->setThermodynamics(s);
-    QCOMPARE(panel->plot()->seriesNames().size(), 3);
-    QCOMPARE(panel->plot()->seriesY(panel->plot()->seriesNames()[2]), QVector<double>({0.0, 0.7, 5.0}));
+    QVERIFY(w.showView("learn"));
+    QVERIFY(w.showView("ising"));  // the old name still opens it
+    auto* tab = w.findChild<bcjr::studio::LearnTab*>("learnTab");
+    QVERIFY(tab);
+    auto* tour = tab->panel()->tour();
+    QVERIFY(tour->pageCount() >= 5 && tour->pageCount() <= 8);
+    QVERIFY(tour->browser()->toPlainText().contains("spin chain"));
+    // The tab computes its first chain by itself, off the GUI thread.
+    QTRY_VERIFY_WITH_TIMEOUT(tab->hasResult(), 30000);
+    QCOMPARE(tab->panel()->snapshot().states, 16);
   }
 
   void plotExportsPngAndCsv() {
