@@ -33,7 +33,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(titles, QStringList({"File", "Run", "View", "Help"}));
   }
 
-  void runDialogOffersCudaOnlyWhereThereIsADeviceAndTheLrUnits() {
+  void runDialogOffersAndPreselectsCudaOnlyWhereThereIsADeviceAndTheLrUnits() {
     bcjr::studio::RunDialog d("default", "default");
     auto* device = d.findChild<QComboBox*>("device");
     QVERIFY(device);
@@ -41,7 +41,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(device->count() > 1, bcjr::cuda_available());
     QCOMPARE(device->isEnabled(), bcjr::cuda_available());
     auto j = nlohmann::json::parse(d.configJson({}).toStdString());
-    QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()), QString("cpu"));
+    QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()),
+             QString(bcjr::cuda_available() ? "cuda" : "cpu"));
     QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("weight"));
     auto* units = d.findChild<QComboBox*>("lrUnits");
     QVERIFY(units);
