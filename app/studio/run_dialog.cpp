@@ -67,7 +67,10 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   device_ = new QComboBox;
   device_->setObjectName("device");
   device_->addItem("cpu");
-  if (cuda_available()) device_->addItem("cuda");
+  if (cuda_available()) {
+    device_->addItem("cuda");
+    device_->setCurrentText("cuda");  // where LibTorch sees a GPU, the run goes there unless changed
+  }
   device_->setToolTip(cuda_available() ? tr("Where the model, W_latent and the trellis kernels run")
                                        : tr("This build's LibTorch has no CUDA device: CPU only"));
   device_->setEnabled(device_->count() > 1);

@@ -1,4 +1,4 @@
-// Every parameter of a BCJR-QAT run (ALGORITHM.md 6), with the paper's defaults. It is written
+// Every parameter of a BCJR-QAT run (docs/ALGORITHM.md 6), with the paper's defaults. It is written
 // into run.json and read back by `bcjr train --config` and `--resume`; torch-free so the GUI can
 // hold and edit one.
 #pragma once

@@ -1,6 +1,6 @@
 // One trainable linear of a BCJR-QAT phase: W_latent (fp32, requires grad, on the model's device)
 // started at its PTQ reconstruction, its frozen PTQ signs, scale and paths, and what its drift
-// metrics compare against (ALGORITHM.md 7). Owned and stepped by the training thread.
+// metrics compare against (docs/ALGORITHM.md 7). Owned and stepped by the training thread.
 #pragma once
 
 #include <torch/types.h>

@@ -1,4 +1,4 @@
-// What one BCJR-QAT step reports (ALGORITHM.md 7, issue 6): plain structs with no torch in them,
+// What one BCJR-QAT step reports (docs/ALGORITHM.md 7, issue 6): plain structs with no torch in them,
 // for the CLI, the GUI's views (loss, schedule, flips-vs-radius, posterior) and metrics.jsonl.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The BCJR-QAT loop on a loaded model (ALGORITHM.md 6): PTQ initialisation, W_latent per target
+// The BCJR-QAT loop on a loaded model (docs/ALGORITHM.md 6): PTQ initialisation, W_latent per target
 // linear, student forward with soft-quantised weights at the step's T against cached teacher
 // log-probabilities, forward KL over the full vocabulary in fp32, AdamW with global grad-norm
 // clipping, multi-layer modes, hardening by Viterbi, metrics, checkpoints and resume. Every

@@ -13,6 +13,7 @@
 
 #include "app/studio/learn_tab.h"
 #include "app/studio/main_window.h"
+#include "app/studio/message_bar.h"
 #include "app/studio/run_dialog.h"
 #include "engine/core/runtime.h"
 #include <QTextBrowser>
@@ -32,7 +33,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(titles, QStringList({"File", "Run", "View", "Help"}));
   }
 
-  void runDialogOffersCudaOnlyWhereThereIsADeviceAndTheLrUnits() {
+  void runDialogOffersAndPreselectsCudaOnlyWhereThereIsADeviceAndTheLrUnits() {
     bcjr::studio::RunDialog d("default", "default");
     auto* device = d.findChild<QComboBox*>("device");
     QVERIFY(device);
@@ -40,7 +41,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(device->count() > 1, bcjr::cuda_available());
     QCOMPARE(device->isEnabled(), bcjr::cuda_available());
     auto j = nlohmann::json::parse(d.configJson({}).toStdString());
-    QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()), QString("cpu"));
+    QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()),
+             QString(bcjr::cuda_available() ? "cuda" : "cpu"));
     QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("weight"));
     auto* units = d.findChild<QComboBox*>("lrUnits");
     QVERIFY(units);
@@ -54,6 +56,17 @@ class TestMainWindow : public QObject {
     bcjr::studio::MainWindow w({dir.filePath("no-such-model.gguf"), "default"});
     QVERIFY(w.modelPath().isEmpty());
     QVERIFY(w.windowTitle() == "BCJR Studio");
+  }
+
+  void engineWorkerErrorsReachTheMessageBar() {
+    bcjr::studio::MainWindow w({"default", "default"});
+    auto* bar = w.findChild<bcjr::studio::MessageBar*>("messageBar");
+    QVERIFY(bar && bar->isHidden());
+    // A tile of the training run while none is going: the engine worker's error, shown, not thrown.
+    w.findChild<QComboBox*>("posteriorSource")->setCurrentIndex(1);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->message().contains("no BCJR-QAT run is going"), 30000);
+    QVERIFY(!bar->isHidden());
+    QVERIFY(w.isEnabled());
   }
 
   void scheduleEditorStartsAtThePapersSchedule() {
