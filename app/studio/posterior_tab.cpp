@@ -98,23 +98,21 @@ PosteriorTab::PosteriorTab(EngineWorker* worker, QWidget* parent)
   coalesce_.setSingleShot(true);
   coalesce_.setInterval(40);
   connect(&coalesce_, &QTimer::timeout, this, &PosteriorTab::send);
-  connect(t_slider_, &widgets::LogSlider::valueChanged, this, [this] { scheduleUpdate(false); });
+  connect(t_slider_, &widgets::LogSlider::valueChanged, this, [this] { scheduleUpdate(); });
   connect(follow_, &QCheckBox::toggled, this, [this](bool on) {
     t_slider_->setEnabled(!on);
     if (on && run_T_ > 0) t_slider_->setValue(run_T_);
-    scheduleUpdate(false);
+    scheduleUpdate();
   });
-  connect(l_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(true); });
-  connect(seed_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(true); });
-  connect(code_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
-  connect(boundary_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
+  connect(l_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
+  connect(seed_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
+  connect(code_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(); });
+  connect(boundary_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(); });
   connect(source_combo_, &QComboBox::currentIndexChanged, this, &PosteriorTab::sourceChanged);
-  connect(layer_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(false); });
-  connect(linear_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(false); });
-  connect(tile_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(false); });
+  connect(layer_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
+  connect(linear_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(); });
+  connect(tile_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
   connect(this, &PosteriorTab::requestPosterior, worker_, &EngineWorker::computePosterior, Qt::QueuedConnection);
-  connect(this, &PosteriorTab::requestThermodynamics, worker_, &EngineWorker::computeThermodynamics,
-          Qt::QueuedConnection);
   connect(worker_, &EngineWorker::posteriorReady, view_, &widgets::PosteriorView::setSnapshot);
   setTemperature(0.1);
   sourceChanged();
@@ -144,7 +142,7 @@ void PosteriorTab::setRunTemperature(double T) {
   if (!follow_->isChecked()) return;
   QSignalBlocker block(t_slider_);
   t_slider_->setValue(T);
-  scheduleUpdate(false);
+  scheduleUpdate();
 }
 
 void PosteriorTab::sourceChanged() {
@@ -156,7 +154,7 @@ void PosteriorTab::sourceChanged() {
   gaussian_box_->setEnabled(s == GaussianTile);
   run_box_->setEnabled(s != GaussianTile);
   run_label_->setText(s == RunFolder ? tr("from %1").arg(run_folder_) : s == LiveRun ? tr("live") : QString());
-  scheduleUpdate(s == GaussianTile);
+  scheduleUpdate();
 }
 
 void PosteriorTab::showRunTile(int layer, const QString& linear, int tile, const QString& run_dir) {
@@ -189,12 +187,11 @@ TileRequest PosteriorTab::currentRequest() const {
 }
 
 void PosteriorTab::refresh() {
-  if (source() == LiveRun) scheduleUpdate(false);
+  if (source() == LiveRun) scheduleUpdate();
 }
 
-void PosteriorTab::scheduleUpdate(bool thermodynamics) {
+void PosteriorTab::scheduleUpdate() {
   t_label_->setText(QString("T = %1").arg(temperature(), 0, 'g', 3));
-  thermo_pending_ = thermo_pending_ || thermodynamics;
   coalesce_.start();
 }
 
@@ -208,12 +205,6 @@ void PosteriorTab::send() {
   }
   r.generation = worker_->nextGeneration();
   Q_EMIT requestPosterior(r);
-  if (thermo_pending_ && r.run_layer < 0) {
-    thermo_pending_ = false;
-    QVector<double> grid;
-    for (int i = 0; i <= 16; ++i) grid.append(std::pow(10.0, -2.5 + 2.5 * i / 16));  // 0.003 .. 1
-    Q_EMIT requestThermodynamics(r, grid);
-  }
 }
 
 }  // namespace bcjr::studio

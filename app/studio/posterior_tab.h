@@ -55,10 +55,9 @@ class PosteriorTab : public QWidget {
  Q_SIGNALS:
   void requestPosterior(const bcjr::studio::TileRequest& r);
   void requestFolderPosterior(const bcjr::studio::TileRequest& r);
-  void requestThermodynamics(const bcjr::studio::TileRequest& r, const QVector<double>& temperatures);
 
  private:
-  void scheduleUpdate(bool thermodynamics);
+  void scheduleUpdate();
   void send();
   void sourceChanged();
 
@@ -81,7 +80,6 @@ class PosteriorTab : public QWidget {
   QTimer coalesce_;
   QString run_folder_;
   double run_T_ = 0;  // 0: no run has reported a step
-  bool thermo_pending_ = true;
   LayerMapWorker* folder_worker_ = nullptr;
 };
 

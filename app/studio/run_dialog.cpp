@@ -85,6 +85,13 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   mode_->addItems({"joint", "independent", "greedy"});
   ptq_ = new QComboBox;
   ptq_->addItems({"rht", "ldlq"});
+  method_ = new QComboBox;
+  method_->setObjectName("method");
+  for (quant::QatMethod m : quant::all_qat_methods()) method_->addItem(quant::qat_method_name(m));
+  method_->setToolTip(tr("bcjr: BCJR soft codeword at T, exact gradient (the paper's)\n"
+                         "ste: hard Viterbi forward, identity backward\n"
+                         "jacquant: hard Viterbi forward, learned slope b_g per tile (see the Slopes tab)\n"
+                         "bbq, rtn: scalar baselines without the trellis, at the same bits per weight"));
   steps_ = spin(0, 100000, int(defaults.steps));
   code_ = new QComboBox;
   code_->addItems({"hyb", "1mad", "3inst"});
@@ -123,7 +130,10 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   device_ = new QComboBox;
   device_->setObjectName("device");
   device_->addItem("cpu");
-  if (cuda_available()) device_->addItem("cuda");
+  if (cuda_available()) {
+    device_->addItem("cuda");
+    device_->setCurrentText("cuda");  // where LibTorch sees a GPU, the run goes there unless changed
+  }
   device_->setToolTip(cuda_available() ? tr("Where the model, W_latent and the trellis kernels run")
                                        : tr("This build's LibTorch has no CUDA device: CPU only"));
   device_->setEnabled(device_->count() > 1);
@@ -141,6 +151,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   form->addRow(preset_note_);
   form->addRow(tr("Layers"), layers_);
   form->addRow(tr("Multi-layer mode"), mode_);
+  form->addRow(tr("Method"), method_);
   form->addRow(tr("PTQ initialisation"), ptq_);
   form->addRow(tr("Training steps"), steps_);
   form->addRow(tr("Code"), code_);
@@ -186,7 +197,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
                                                                                   : int64_t(text.size() / kBytesPerToken);
 
   for (QLineEdit* e : {layers_, run_dir_}) connect(e, &QLineEdit::textChanged, this, [this] { markCustom(); });
-  for (QComboBox* c : {mode_, ptq_, code_, boundary_, lr_units_, device_})
+  for (QComboBox* c : {mode_, method_, ptq_, code_, boundary_, lr_units_, device_})
     connect(c, &QComboBox::currentIndexChanged, this, [this] { markCustom(); });
   for (QSpinBox* s : {steps_, L_, seed_, window_, calib_windows_, flips_every_, eval_every_, eval_ctx_, eval_windows_})
     connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this] { markCustom(); });
@@ -213,6 +224,7 @@ void RunDialog::setConfig(const quant::QatConfig& c) {
   layers_->setText(layers.join(','));
   mode_->setCurrentText(QString::fromStdString(c.multi_layer));
   ptq_->setCurrentText(QString::fromStdString(c.ptq_mode));
+  method_->setCurrentText(quant::qat_method_name(c.method));
   steps_->setValue(int(c.steps));
   code_->setCurrentText(QString::fromStdString(c.quant.code));
   L_->setValue(c.quant.L);
@@ -239,12 +251,15 @@ void RunDialog::applyPreset(const QString& key) {
   preset_schedule_.reset();
   for (const auto& p : quant::qat_presets())
     if (QString::fromStdString(p.name) == key) {
-      // A preset is a whole recipe over the defaults; the layers and the seed stay the user's.
+      // A preset is a whole recipe over the defaults; the layers, the seed and the method stay the
+      // user's (a preset sizes a run; comparing methods at one size is the point of the selector).
       quant::QatConfig c;
       try {
         const quant::QatConfig now = config();
         c.layers = now.layers;
         c.seed = now.seed;
+        c.method = now.method;
+        c.jacquant = now.jacquant;
       } catch (const std::exception&) {
       }
       p.apply(c);
@@ -277,6 +292,7 @@ quant::QatConfig RunDialog::config() const {
   }
   c.multi_layer = mode_->currentText().toStdString();
   c.ptq_mode = ptq_->currentText().toStdString();
+  c.method = quant::parse_qat_method(method_->currentText().toStdString(), "Method");
   c.steps = steps_->value();
   c.quant.code = code_->currentText().toStdString();
   c.quant.V = c.quant.code == "hyb" ? 2 : 1;
@@ -323,8 +339,9 @@ QString RunDialog::costText() const {
   const bool gpu = device_->currentText() == "cuda";
   QString html;
   html += tr("<b>%1</b> tiles per step (%2 in all)<br>").arg(c.tiles_per_step).arg(c.tiles_total);
-  html += tr("%1 BCJR state-steps per step (forward and VJP)<br>").arg(c.bcjr_state_steps, 0, 'g', 3);
-  html += tr("BCJR: %1<br>").arg(c.bcjr_method.c_str());
+  if (c.bcjr_state_steps > 0)
+    html += tr("%1 BCJR state-steps per step (forward and VJP)<br>").arg(c.bcjr_state_steps, 0, 'g', 3);
+  html += tr("%1: %2<br>").arg(c.bcjr_state_steps > 0 ? tr("BCJR") : tr("Method"), QString::fromStdString(c.bcjr_method).toHtmlEscaped());
   html += tr("<br><b>≈ %1 per step</b> on %2: BCJR %3, Viterbi %4, model %5%6<br>")
               .arg(seconds_text(c.seconds_per_step), gpu ? tr("an H200") : tr("the 2-core reference CPU"),
                    seconds_text(c.seconds_bcjr), seconds_text(c.seconds_viterbi), seconds_text(c.seconds_model),

@@ -1,9 +1,9 @@
 // The "Start BCJR-QAT" dialog: the run's parameters, presets (the paper's recipe, a GPU run of the
-// default model's layer 4, a CPU demo that finishes in minutes), the tail-biting BCJR method as an
-// explicit choice, and before Start what the choice costs (engine/quant/run_cost.h): tiles, BCJR
-// state-steps per step, exact or fixed-overlap tail-biting, seconds per step and memory on the
-// chosen device, with a warning where the exact mode multiplies the cost. The temperature
-// schedule comes from the Schedule tab.
+// default model's layer 4, a CPU demo that finishes in minutes; a preset keeps the Method chosen),
+// the QAT method, the tail-biting BCJR method as an explicit choice, and before Start what the
+// choice costs (engine/quant/run_cost.h, by method): tiles, BCJR state-steps per step, exact or
+// fixed-overlap tail-biting, seconds per step and memory on the chosen device, with a warning where
+// the exact mode multiplies the cost. The temperature schedule comes from the Schedule tab.
 #pragma once
 
 #include <QDialog>
@@ -66,6 +66,7 @@ class RunDialog : public QDialog {
   QLabel* preset_note_;
   QLineEdit* layers_;
   QComboBox* mode_;
+  QComboBox* method_;
   QComboBox* ptq_;
   QSpinBox* steps_;
   QComboBox* code_;

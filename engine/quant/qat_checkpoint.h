@@ -36,6 +36,7 @@ struct QatCheckpointState {
   std::map<LinearKey, torch::Tensor> latents;         // W_latent of the phase's linears (any device)
   std::map<LinearKey, double> paths;                  // their drift path lengths
   std::map<LinearKey, QuantizedLinear> hardened;      // the linears of the finished phases
+  std::map<std::string, torch::Tensor> method_state;  // the gradient rule's (GradientRule::state)
 };
 
 // Writes the checkpoint atomically; W_latent is stored on the CPU (readable without the GPU).
@@ -57,6 +58,8 @@ class QatCheckpointReader {
   // Every phase's schedule in force (empty in checkpoints written before per-phase schedules).
   const std::vector<TemperatureSchedule>& phase_schedules() const { return phase_schedules_; }
   const std::map<LinearKey, QuantizedLinear>& hardened() const { return hardened_; }
+  // The gradient rule's state (empty in checkpoints written before the methods existed).
+  const std::map<std::string, torch::Tensor>& method_state() const { return method_state_; }
 
   bool has_latent(const LinearKey& key) const;
   // W_latent of `key` (on the CPU), checked against the expected shape.
@@ -72,6 +75,7 @@ class QatCheckpointReader {
   TemperatureSchedule schedule_ = TemperatureSchedule::constant(1.0);  // read from the file
   std::vector<TemperatureSchedule> phase_schedules_;
   std::map<LinearKey, QuantizedLinear> hardened_;
+  std::map<std::string, torch::Tensor> method_state_;
 };
 
 }  // namespace bcjr::quant

@@ -90,12 +90,30 @@ RunCost estimate_run_cost(const QatConfig& c, const model::LlamaConfig& m, int64
   const double N = spec.steps(), S = double(spec.states());
   r.overlaps = spec.overlaps();
   const bool tailbiting = c.quant.boundary != "free";
-  r.bcjr_exact = tailbiting && (c.quant.tailbiting_bcjr == "exact" ||
-                                (c.quant.tailbiting_bcjr == "auto" && r.overlaps <= trellis::kMaxExactOverlaps));
+  // The method (docs/METHODS.md): only bcjr runs the BCJR; ste and jacquant run a hard Viterbi
+  // forward (jacquant also its slope estimators); the scalar baselines have no trellis at all.
+  const bool soft_codeword = c.method == QatMethod::Bcjr;
+  const bool trellis_method = is_trellis_method(c.method);
+  r.bcjr_exact = soft_codeword && tailbiting &&
+                 (c.quant.tailbiting_bcjr == "exact" ||
+                  (c.quant.tailbiting_bcjr == "auto" && r.overlaps <= trellis::kMaxExactOverlaps));
   const bool viterbi_exact = tailbiting && r.overlaps <= trellis::kMaxExactOverlaps;  // Viterbi's Auto
   const double viterbi_runs = !tailbiting ? 1.0 : viterbi_exact ? double(r.overlaps) : 2.0;
-  r.bcjr_multiplier = r.bcjr_exact ? double(r.overlaps) : 1.0;
-  if (!tailbiting) r.bcjr_method = "free boundary: one sweep pair per tile";
+  r.bcjr_multiplier = !soft_codeword ? 0.0 : r.bcjr_exact ? double(r.overlaps) : 1.0;
+  // Hard Viterbi passes over the step's tiles per step, besides the BCJR's overlap and the flips.
+  double hard_passes = 0;
+  if (c.method == QatMethod::Ste || c.method == QatMethod::JacQuant) hard_passes = 1;  // the forward's codeword
+  if (c.method == QatMethod::JacQuant)  // a refresh: 2K probe passes and M dithers, every R steps
+    hard_passes += double(2 * c.jacquant.probes + c.jacquant.dithers) / double(std::max(1, c.jacquant.refresh_every));
+  if (!trellis_method) r.bcjr_method = std::string(qat_method_name(c.method)) +
+                                        ": no trellis, each weight rounded on its own (no BCJR, no Viterbi)";
+  else if (!soft_codeword)
+    r.bcjr_method = std::string(qat_method_name(c.method)) + ": no BCJR; a hard tail-biting Viterbi forward" +
+                    (c.method == QatMethod::JacQuant
+                         ? format(" plus %.1f Viterbi passes per step on average for the slopes", hard_passes - 1)
+                         : std::string()) +
+                    ", " + (c.method == QatMethod::Ste ? "identity" : "per-tile slope") + " backward";
+  else if (!tailbiting) r.bcjr_method = "free boundary: one sweep pair per tile";
   else if (r.bcjr_exact)
     r.bcjr_method = "tail-biting, exact: " + std::to_string(r.overlaps) + " conditioned sweeps per tile (2^(L-kV))";
   else
@@ -117,8 +135,10 @@ RunCost estimate_run_cost(const QatConfig& c, const model::LlamaConfig& m, int64
   const double bcjr_forward_s = unit * r.bcjr_multiplier / fwd;
   r.seconds_bcjr = bcjr_forward_s + unit * r.bcjr_multiplier / vjp;
   const double viterbi_pass = unit * viterbi_runs / vit;  // one tail-biting Viterbi of the step's tiles
-  if (tailbiting && !r.bcjr_exact) r.seconds_viterbi += viterbi_pass;  // the overlap to condition on
-  if (c.flips_every > 0) r.seconds_viterbi += viterbi_pass / double(std::min(c.flips_every, std::max<int64_t>(1, c.steps)));
+  if (soft_codeword && tailbiting && !r.bcjr_exact) r.seconds_viterbi += viterbi_pass;  // the overlap to condition on
+  r.seconds_viterbi += hard_passes * viterbi_pass;
+  if (trellis_method && c.flips_every > 0)
+    r.seconds_viterbi += viterbi_pass / double(std::min(c.flips_every, std::max<int64_t>(1, c.steps)));
 
   // The model: teacher forward (not yet cached in the first phase), student forward, and the
   // backward through the layers from the first trained one up (activation and W_latent gradients).
@@ -137,14 +157,16 @@ RunCost estimate_run_cost(const QatConfig& c, const model::LlamaConfig& m, int64
   if (c.eval_windows > 0) windows = eval_tokens > 0 ? std::min(windows, double(c.eval_windows)) : double(c.eval_windows);
   const double eval_model = windows * ctx * model::llama_flops_per_token(m, c.eval_ctx) / model_forward;
   if (c.eval_every > 0 && windows > 0) {
-    const double per_eval = eval_model + bcjr_forward_s + (tailbiting && !r.bcjr_exact ? viterbi_pass : 0);
+    // The student's weights: the soft codeword (and its overlap), a hard codeword, or scalar codes.
+    const double per_eval = eval_model + bcjr_forward_s +
+                            (soft_codeword ? (tailbiting && !r.bcjr_exact ? viterbi_pass : 0) : trellis_method ? viterbi_pass : 0);
     r.seconds_eval = per_eval / double(c.eval_every);
   }
   r.seconds_per_step = r.seconds_bcjr + r.seconds_viterbi + r.seconds_model + r.seconds_eval;
 
   // Before the first step: proxy Hessians (calibration windows through the FP model), the PTQ
   // Viterbi of every target tile, the FP and PTQ perplexities. After the last: hardening, QAT.
-  const double ptq_viterbi = double(r.tiles_total) * N * S * viterbi_runs / vit;
+  const double ptq_viterbi = trellis_method ? double(r.tiles_total) * N * S * viterbi_runs / vit : 0.0;
   const double calib = double(c.calib_windows) * window * full / model_forward;
   const double evals_around = c.eval_before_after ? eval_model : 0.0;
   r.seconds_setup = ptq_viterbi + calib + 2.0 * evals_around;
@@ -167,8 +189,9 @@ RunCost estimate_run_cost(const QatConfig& c, const model::LlamaConfig& m, int64
   const double latent = 4.0 * 4.0 * double(r.tiles_per_step) * kTileSize;  // W, grad, Adam m and v
   const double soft = 3.0 * 4.0 * double(r.tiles_per_step) * kTileSize;   // tiles, codeword, rotations
   const double per_tile_ws = 4.0 * N * double(r.overlaps) * 4.0;          // the GPU's stored group messages
-  const double bcjr_ws = gpu ? std::min(kGpuWorkspaceBytes, double(r.tiles_per_step) * per_tile_ws)
-                             : rates.threads * (8.0 * S * 4.0 + 2.0 * N * double(r.overlaps) * 4.0);
+  const double bcjr_ws = !trellis_method ? 0.0
+                         : gpu ? std::min(kGpuWorkspaceBytes, double(r.tiles_per_step) * per_tile_ws)
+                               : rates.threads * (8.0 * S * 4.0 + 2.0 * N * double(r.overlaps) * 4.0);
   (void)hd;
   r.memory_bytes = rates.process_bytes + model_bytes + teacher + logits + activations + latent + soft + bcjr_ws;
 
@@ -176,7 +199,7 @@ RunCost estimate_run_cost(const QatConfig& c, const model::LlamaConfig& m, int64
     r.warnings.push_back("exact tail-biting BCJR runs " + std::to_string(r.overlaps) +
                          " conditioned sweeps per tile: it multiplies the BCJR cost by " + std::to_string(r.overlaps) +
                          " (choose the fixed overlap to avoid it)");
-  if (viterbi_exact && r.overlaps > 1 && c.flips_every > 0)
+  if (trellis_method && viterbi_exact && r.overlaps > 1 && c.flips_every > 0)
     r.warnings.push_back("the codeword-flip count runs an exact tail-biting Viterbi (" + std::to_string(r.overlaps) +
                          " runs per tile) every " + std::to_string(c.flips_every) + " step(s)");
   if (gpu && spec.L != 16)

@@ -1,8 +1,10 @@
-// What a BCJR-QAT run will cost before it starts: tiles, BCJR state-steps per step, whether
+// What a QAT run will cost before it starts: tiles, BCJR state-steps per step, whether
 // tail-biting BCJR runs exactly (2^(L-kV) conditioned sweeps per tile) or on the fixed overlap,
 // and seconds per step and memory on the chosen device, priced with rates that were measured
 // (CPU: bench/run_cost_rates on the 2-core reference machine; GPU: the H200 figures of
 // docs/PERF.md and docs/RESULTS.md). bench/run_cost_check compares an estimate with a measured step.
+// By method (docs/METHODS.md): only bcjr runs the BCJR; ste and jacquant run a hard tail-biting
+// Viterbi forward (jacquant also its Probe and Dither passes); bbq and rtn have no trellis.
 #pragma once
 
 #include <cstdint>
@@ -39,9 +41,9 @@ struct RunCost {
   int64_t tiles_total = 0;             // every target linear's tiles
   int64_t overlaps = 1;                // 2^(L-kV)
   bool bcjr_exact = false;             // tail-biting BCJR sums every overlap
-  std::string bcjr_method;             // what runs, in words
+  std::string bcjr_method;             // what runs (the method's quantiser, or the BCJR's mode), in words
   double bcjr_state_steps = 0;         // per training step, forward + VJP, every run counted
-  double bcjr_multiplier = 1;          // the exact mode's factor on the BCJR cost (1: not exact)
+  double bcjr_multiplier = 1;          // the exact mode's factor on the BCJR cost (1: not exact; 0: no BCJR)
   double seconds_bcjr = 0, seconds_viterbi = 0, seconds_model = 0, seconds_eval = 0;
   double seconds_per_step = 0;         // the first phase's steps (teacher not cached yet), with eval
   double seconds_setup = 0;            // PTQ and the FP / PTQ perplexities, before the first step

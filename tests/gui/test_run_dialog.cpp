@@ -72,6 +72,27 @@ class TestRunDialog : public QObject {
     QVERIFY(!d.presetSchedule());  // edited: the user's schedule stays
   }
 
+  void theMethodPricesTheRunAndSurvivesPresets() {
+    RunDialog d("default", "default");
+    d.applyPreset("cpu-demo");
+    auto* cost = d.findChild<QLabel*>("runCost");
+    const auto bcjr = d.cost();
+    QVERIFY(cost->text().contains("BCJR state-steps"));
+    auto* method = d.findChild<QComboBox*>("method");
+    method->setCurrentText("ste");
+    QCOMPARE(d.preset(), QString("custom"));
+    QCOMPARE(d.cost().seconds_bcjr, 0.0);
+    QVERIFY(d.cost().seconds_per_step < bcjr.seconds_per_step);
+    QVERIFY2(!cost->text().contains("BCJR state-steps") && cost->text().contains("no BCJR"), qPrintable(cost->text()));
+    method->setCurrentText("rtn");
+    QVERIFY2(cost->text().contains("no trellis"), qPrintable(cost->text()));
+    // A preset sizes the run; the method chosen stays.
+    d.applyPreset("paper");
+    QCOMPARE(d.preset(), QString("paper"));
+    QCOMPARE(method->currentText(), QString("rtn"));
+    QVERIFY(d.config().method == bcjr::quant::QatMethod::Rtn);
+  }
+
   void anUnreadableModelGivesNoEstimateButADialog() {
     RunDialog d("/no/such/model.gguf", "default");
     auto* cost = d.findChild<QLabel*>("runCost");

@@ -83,6 +83,45 @@ TEST(RunCost, EvaluationsAndStepsAddUp) {
   EXPECT_NEAR(ptq.seconds_total, ptq.seconds_setup, 1e-9);
 }
 
+TEST(RunCost, TheMethodDecidesWhatRuns) {
+  QatConfig c;
+  c.quant.L = 8;
+  c.quant.tailbiting_bcjr = "fixed-overlap";
+  c.flips_every = 0;
+  const auto m = smollm2();
+  const auto bcjr = estimate_run_cost(c, m, 0);
+  const double viterbi_pass = bcjr.seconds_viterbi;  // the overlap: one tail-biting Viterbi of the step's tiles
+  ASSERT_GT(viterbi_pass, 0);
+  // STE: no BCJR, the forward's hard Viterbi codeword instead of the overlap's.
+  c.method = QatMethod::Ste;
+  const auto ste = estimate_run_cost(c, m, 0);
+  EXPECT_EQ(ste.bcjr_state_steps, 0);
+  EXPECT_EQ(ste.seconds_bcjr, 0);
+  EXPECT_FALSE(ste.bcjr_exact);
+  EXPECT_NEAR(ste.seconds_viterbi, viterbi_pass, 1e-12);
+  EXPECT_NEAR(ste.seconds_model, bcjr.seconds_model, 1e-12);
+  EXPECT_LT(ste.seconds_per_step, bcjr.seconds_per_step);
+  EXPECT_NE(ste.bcjr_method.find("no BCJR"), std::string::npos) << ste.bcjr_method;
+  // JacQuant: plus (2K + M) / R passes for the slopes (defaults: 4 every 2 steps).
+  c.method = QatMethod::JacQuant;
+  EXPECT_NEAR(estimate_run_cost(c, m, 0).seconds_viterbi, 3 * viterbi_pass, 1e-12);
+  c.jacquant.refresh_every = 1;
+  c.jacquant.probes = 2;
+  EXPECT_NEAR(estimate_run_cost(c, m, 0).seconds_viterbi, 7 * viterbi_pass, 1e-12);
+  // The scalar baselines: the model alone, no PTQ Viterbi, no exact-mode warnings.
+  c.quant.tailbiting_bcjr = "exact";
+  for (QatMethod s : {QatMethod::Rtn, QatMethod::Bbq}) {
+    c.method = s;
+    c.flips_every = 1;
+    const auto r = estimate_run_cost(c, m, 0);
+    EXPECT_EQ(r.seconds_bcjr + r.seconds_viterbi, 0) << qat_method_name(s);
+    EXPECT_NEAR(r.seconds_per_step, r.seconds_model, 1e-12);
+    EXPECT_LT(r.seconds_setup, bcjr.seconds_setup);  // no Viterbi PTQ of every tile
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings[0];
+    EXPECT_NE(r.bcjr_method.find("no trellis"), std::string::npos);
+  }
+}
+
 TEST(RunCost, RatesInterpolateInLAndNameTheirSource) {
   std::vector<double> v(17, 0.0);
   v[8] = 1e8;
