@@ -17,6 +17,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStringList>
 #include <QThread>
 #include <QVBoxLayout>
 #include <cmath>
@@ -342,10 +343,15 @@ QString RunDialog::costText() const {
   if (c.bcjr_state_steps > 0)
     html += tr("%1 BCJR state-steps per step (forward and VJP)<br>").arg(c.bcjr_state_steps, 0, 'g', 3);
   html += tr("%1: %2<br>").arg(c.bcjr_state_steps > 0 ? tr("BCJR") : tr("Method"), QString::fromStdString(c.bcjr_method).toHtmlEscaped());
-  html += tr("<br><b>≈ %1 per step</b> on %2: BCJR %3, Viterbi %4, model %5%6<br>")
+  // The parts a method runs (no BCJR for ste and jacquant, neither BCJR nor Viterbi for bbq and rtn).
+  QStringList parts;
+  if (c.seconds_bcjr > 0) parts << tr("BCJR %1").arg(seconds_text(c.seconds_bcjr));
+  if (c.seconds_viterbi > 0) parts << tr("Viterbi %1").arg(seconds_text(c.seconds_viterbi));
+  parts << tr("model %1").arg(seconds_text(c.seconds_model));
+  if (c.seconds_eval > 0) parts << tr("perplexity %1 (averaged)").arg(seconds_text(c.seconds_eval));
+  html += tr("<br><b>≈ %1 per step</b> on %2: %3<br>")
               .arg(seconds_text(c.seconds_per_step), gpu ? tr("an H200") : tr("the 2-core reference CPU"),
-                   seconds_text(c.seconds_bcjr), seconds_text(c.seconds_viterbi), seconds_text(c.seconds_model),
-                   c.seconds_eval > 0 ? tr(", perplexity %1 (averaged)").arg(seconds_text(c.seconds_eval)) : QString());
+                   parts.join(tr(", ")));
   html += tr("≈ %1 before the first step (PTQ, FP and PTQ perplexity); ≈ <b>%2</b> for the whole run<br>")
               .arg(seconds_text(c.seconds_setup), seconds_text(c.seconds_total));
   html += tr("≈ %1 GB peak %2 memory<br>").arg(c.memory_bytes / 1e9, 0, 'f', 1).arg(gpu ? tr("GPU") : tr("resident"));
