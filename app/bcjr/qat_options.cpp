@@ -4,6 +4,7 @@
 
 #include "engine/core/error.h"
 #include "engine/model/model_loader.h"
+#include "engine/quant/qat_presets.h"
 
 namespace bcjr::cli {
 
@@ -11,7 +12,10 @@ const char* const kQatCommonHelp =
     "  --model M            model: \"default\", a .gguf file or a Hugging Face folder (default: default)\n"
     "  --layers L           target decoder layers: 4,8 or all (default: 4)\n"
     "  --data D             calibration text (tokenised by the model) or .npy token ids (default: default)\n"
-    "  --eval-data D        held-out text for perplexity (default: --data)\n"
+    "  --eval-data D        held-out text for perplexity (default: the held-out part of --data)\n"
+    "  --held-out F         without --eval-data: the last F of --data's lines (ids for .npy) are held out\n"
+    "                       for perplexity and the rest calibrates; 0 = evaluate on the calibration text\n"
+    "                       (default 0.1)\n"
     "  --L N --k N --V N    trellis: state bits, bits per weight, weights per step (default 16, 2, 2)\n"
     "  --code C             hyb (V=2), 1mad or 3inst (V=1) (default: hyb)\n"
     "  --codebook-seed S    seed of the hyb LUT (default 0)\n"
@@ -31,9 +35,12 @@ const char* const kQatTrainHelp =
     "  --multi-layer M      independent, greedy or joint (default joint)\n"
     "  --steps N            steps per phase (default 10)\n"
     "  --schedule S         skip-high-T, naive, a JSON object or a .json file (default skip-high-T)\n"
-    "  --lr F --weight-decay F --clip F --beta1 F --beta2 F   AdamW (2e-4, 0.01, 1.0, 0.9, 0.999)\n"
-    "  --lr-units U         weight (the paper's) or normalised: lr x each linear's PTQ scale, so a step\n"
-    "                       moves RHT(W)/scale by about lr; compare with the Voronoi radius (default weight)\n"
+    "  --preset P           a named recipe applied before the other options: default, or paper (the\n"
+    "                       paper's: lr 2e-4 in weight units, 10 steps, skip-high-T)\n"
+    "  --lr F --weight-decay F --clip F --beta1 F --beta2 F   AdamW (0.05, 0.01, 1.0, 0.9, 0.999)\n"
+    "  --lr-units U         normalised (default): lr x each linear's PTQ scale, so a step moves\n"
+    "                       RHT(W)/scale by about lr, to compare with the Voronoi radius; or weight (the\n"
+    "                       paper's units, the weights' own)\n"
     "  --checkpoint-every N checkpoint interval in steps (default 5; always at the end)\n"
     "  --flips-every N      steps between codeword-flip counts (a Viterbi per linear; 0 = never; default 1)\n"
     "  --eval-every N       held-out perplexity of the student every N steps (default 0 = never)\n";
@@ -66,9 +73,12 @@ std::vector<int64_t> parse_layers(const std::string& spec, const std::string& mo
 }
 
 quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
+  if (training)
+    if (auto p = a.get("preset")) quant::apply_qat_preset(c, *p);
   c.model = a.get("model", c.model);
   c.data = a.get("data", c.data);
   c.eval_data = a.get("eval-data", c.eval_data);
+  c.held_out = a.real("held-out", c.held_out);
   if (auto l = a.get("layers")) c.layers = parse_layers(*l, c.model);
   c.quant.L = int(a.integer("L", c.quant.L));
   c.quant.k = int(a.integer("k", c.quant.k));

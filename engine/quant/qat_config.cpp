@@ -16,6 +16,7 @@ void QatConfig::validate() const {
              multi_layer, "' (expected independent, greedy or joint)");
   BCJR_CHECK(ptq_mode == "rht" || ptq_mode == "ldlq", "QAT: --ptq '", ptq_mode, "' (expected rht or ldlq)");
   quant.validate();
+  BCJR_CHECK(held_out >= 0 && held_out < 1, "QAT: --held-out ", held_out, " must be in [0, 1) (0: evaluate on the calibration text)");
   BCJR_CHECK(steps >= 0, "QAT: --steps ", steps, " must be >= 0 (0: PTQ only)");
   BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr);
   BCJR_CHECK(lr_units == "weight" || lr_units == "normalised", "QAT: --lr-units '", lr_units,
@@ -39,6 +40,7 @@ nlohmann::json QatConfig::to_json() const {
   return {{"model", model},
           {"data", data},
           {"eval_data", eval_data},
+          {"held_out", held_out},
           {"layers", layers},
           {"multi_layer", multi_layer},
           {"ptq_mode", ptq_mode},
@@ -70,6 +72,10 @@ QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& sourc
     c.model = j.value("model", c.model);
     c.data = j.value("data", c.data);
     c.eval_data = j.value("eval_data", c.eval_data);
+    // A whole configuration written before these keys existed meant the defaults of its day: no
+    // split (it has "eval_data") and, where it gives "lr" alone, the paper's weight units.
+    c.held_out = j.value("held_out", j.contains("eval_data") ? 0.0 : c.held_out);
+    if (j.contains("lr") && !j.contains("lr_units")) c.lr_units = "weight";
     if (j.contains("layers")) c.layers = j.at("layers").get<std::vector<int64_t>>();
     c.multi_layer = j.value("multi_layer", c.multi_layer);
     c.ptq_mode = j.value("ptq_mode", c.ptq_mode);

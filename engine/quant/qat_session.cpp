@@ -14,6 +14,7 @@
 #include "engine/model/perplexity.h"
 #include "engine/quant/qat_trainer.h"
 #include "engine/quant/run_folder.h"
+#include "engine/quant/run_status.h"
 #include "engine/quant/token_data.h"
 #include "engine/trellis/tile_posterior.h"
 
@@ -101,30 +102,44 @@ void QatSession::replace_schedule(const TemperatureSchedule& s) {
 }
 
 QatOutcome QatSession::run() {
+  RunStatusWriter status(impl_->dir);
+  return status.track([this] { return run_steps(); });
+}
+
+QatOutcome QatSession::run_steps() {
   Impl& s = *impl_;
   auto run = RunFolder::open(s.dir);
   BCJR_CHECK(s.config.device != "cuda" || torch::cuda::is_available(),
              "QAT: --device cuda, but no CUDA device is available to this build");
   CancelFlagReporter progress(&s.cancel, s.progress);
   auto loaded = model::load_model(s.config.model, &progress);
-  auto calib = load_token_data(s.config.data, loaded);
-  auto eval = s.config.eval_data.empty() || s.config.eval_data == s.config.data
+  // Calibration and evaluation never overlap unless asked to (data_split.h).
+  const bool split = s.config.splits_data();
+  auto calib = load_token_data(s.config.data, loaded, split ? DataPart::Calibration : DataPart::All, s.config.held_out);
+  auto eval = split ? load_token_data(s.config.data, loaded, DataPart::HeldOut, s.config.held_out)
+              : s.config.eval_data.empty() || s.config.eval_data == s.config.data
                   ? calib
                   : load_token_data(s.config.eval_data, loaded);
   // The manifest gains what loading found: resolved paths and hashes.
   auto manifest = run.read_manifest();
   manifest["model"] = {{"path", loaded.path}, {"format", loaded.format}, {"sha256", model_hashes(loaded)}};
-  manifest["data"] = {{"path", calib.path}, {"sha256", calib.sha256}, {"kind", calib.kind}, {"tokens", calib.ids.size()}};
-  manifest["eval_data"] = {{"path", eval.path}, {"sha256", eval.sha256}, {"kind", eval.kind}, {"tokens", eval.ids.size()}};
+  manifest["data"] = calib.manifest_json();
+  manifest["eval_data"] = eval.manifest_json();
   manifest["seeds"] = {{"seed", s.config.seed}, {"codebook_seed", s.config.quant.codebook_seed}};
   run.write_manifest(manifest);
 
   QatData data;
   data.calibration = calib.ids;
   data.eval_stream = model::perplexity_token_stream(eval.ids, eval.bos_id);
-  data.eval_source = eval.path;
-  data.eval_sha256 = eval.sha256;
+  data.eval_source = eval.describe();
+  if (eval.path == calib.path && eval.part == calib.part)
+    data.eval_source += " (the calibration text itself: in-sample)";
+  data.eval_sha256 = eval.part_sha256;
   data.bos_policy = model::perplexity_bos_policy(eval.bos_id);
+  const bool evaluates = s.config.eval_before_after || s.config.eval_every > 0;
+  BCJR_CHECK(!evaluates || int64_t(data.eval_stream.size()) >= s.config.eval_ctx, "perplexity data ", eval.describe(),
+             ": ", data.eval_stream.size(), " tokens, fewer than one window of --eval-ctx ", s.config.eval_ctx,
+             split ? " (give --eval-data, a larger --held-out or a smaller --eval-ctx)" : "");
   auto llama = model::llama_from_tensors(loaded.config, loaded.tensors, loaded.path);
   loaded.tensors.clear();
   if (s.config.device == "cuda") llama->to(torch::Device(torch::kCUDA, 0), torch::kFloat32);

@@ -55,6 +55,7 @@ class QatSession {
   void set_log_callback(std::function<void(const std::string&)> cb);      // each log.txt line
 
   // Blocking. Throws bcjr::Cancelled after cancel() (the last finished step is checkpointed).
+  // Keeps the folder's status.json (run_status.h) while it runs and records how it ended.
   QatOutcome run();
 
   // Thread-safe controls.
@@ -72,6 +73,7 @@ class QatSession {
  private:
   struct Impl;
   explicit QatSession(std::unique_ptr<Impl> impl);
+  QatOutcome run_steps();  // run() without the status record
   std::unique_ptr<Impl> impl_;
 };
 

@@ -447,10 +447,11 @@ double QatTrainer::perplexity(const std::string& label) {
   f.windows = r.protocol.windows;
   f.tokens = r.protocol.tokens_scored;
   f.ctx = r.protocol.ctx;
-  char line[256];
-  std::snprintf(line, sizeof line, "perplexity %s: %.4f (%s, ctx %lld, %lld windows, %lld tokens, %s)", label.c_str(),
-                r.ppl, data_.eval_source.c_str(), (long long)f.ctx, (long long)f.windows, (long long)f.tokens,
-                data_.bos_policy.c_str());
+  f.dtype = r.protocol.dtype;
+  char line[512];
+  std::snprintf(line, sizeof line, "perplexity %s: %.4f (%s, ctx %lld, %lld windows, %lld tokens, %s, %s)",
+                label.c_str(), r.ppl, data_.eval_source.c_str(), (long long)f.ctx, (long long)f.windows,
+                (long long)f.tokens, data_.bos_policy.c_str(), f.dtype.c_str());
   log(line);
   if (label == "FP" || label == "PTQ" || label == "QAT") {
     ppl_.erase(std::remove_if(ppl_.begin(), ppl_.end(), [&](const PerplexityFigure& p) { return p.label == label; }),
@@ -463,11 +464,12 @@ double QatTrainer::perplexity(const std::string& label) {
 void QatTrainer::write_results() {
   nlohmann::json j;
   j["protocol"] = {{"data", data_.eval_source}, {"sha256", data_.eval_sha256}, {"bos_policy", data_.bos_policy},
-                   {"ctx", config_.eval_ctx}, {"max_windows", config_.eval_windows}};
+                   {"ctx", config_.eval_ctx}, {"max_windows", config_.eval_windows},
+                   {"dtype", model::perplexity_dtype_name(model_->dtype())}};
   j["perplexity"] = nlohmann::json::array();
   for (const auto& p : ppl_)
     j["perplexity"].push_back({{"label", p.label}, {"ppl", p.ppl}, {"mean_nll", p.mean_nll}, {"windows", p.windows},
-                               {"tokens", p.tokens}, {"ctx", p.ctx}});
+                               {"tokens", p.tokens}, {"ctx", p.ctx}, {"dtype", p.dtype}});
   j["ptq"] = nlohmann::json::array();
   for (const auto& kv : ptq_)
     j["ptq"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", kv.second.mse},
@@ -510,7 +512,8 @@ void QatTrainer::run() {
     auto j = nlohmann::json::parse(read_file(run_.file("results.json")));
     for (const auto& p : j.value("perplexity", nlohmann::json::array()))
       ppl_.push_back({p.at("label").get<std::string>(), p.at("ppl").get<double>(), p.value("mean_nll", 0.0),
-                      p.value("windows", int64_t(0)), p.value("tokens", int64_t(0)), p.value("ctx", int64_t(0))});
+                      p.value("windows", int64_t(0)), p.value("tokens", int64_t(0)), p.value("ctx", int64_t(0)),
+                      p.value("dtype", std::string())});
   }
   const bool eval = config_.eval_before_after && !data_.eval_stream.empty();
   auto has = [&](const std::string& label) {
