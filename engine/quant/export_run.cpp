@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/core/error.h"
+#include "engine/core/progress.h"
 #include "engine/model/llama.h"
 #include "engine/model/model_loader.h"
 #include "engine/quant/export_hf.h"
@@ -35,9 +36,20 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
   ExportSummary s;
   s.format = format;
   s.path = out;
+  // Decoding the paths is most of the work of pt and hf: one progress unit (and a chance to
+  // cancel) per linear.
+  auto dequantize_all = [&] {
+    ProgressStage stage(progress, "export " + format + ": dequantise", int64_t(q.size()));
+    std::map<LinearKey, torch::Tensor> w;
+    for (const auto& kv : q) {
+      w[kv.first] = dequantize(kv.second, code);
+      stage.advance();
+    }
+    return w;
+  };
   if (format == "pt") {
     std::map<int64_t, std::map<std::string, torch::Tensor>> layers;
-    for (const auto& kv : q) layers[kv.first.first][kv.first.second] = dequantize(kv.second, code);
+    for (auto& kv : dequantize_all()) layers[kv.first.first][kv.first.second] = kv.second;
     const bool single_file = layers.size() == 1 && fs::path(out).extension() == ".pt";
     if (!single_file) fs::create_directories(out);
     for (const auto& kv : layers) {
@@ -56,11 +68,10 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
     s.details = line;
   } else {
     auto loaded = model::load_model(config.model, progress);
-    std::map<LinearKey, torch::Tensor> w;
-    for (const auto& kv : q) w[kv.first] = dequantize(kv.second, code);
-    export_hf_folder(out, loaded, w, manifest);
+    export_hf_folder(out, loaded, dequantize_all(), manifest);
     s.details = "wrote " + out + " (config, tokenizer files, model.safetensors with " + std::to_string(q.size()) +
                 " dequantised linears, README.md)\n";
+    if (loaded.format == "gguf") s.details += "tokenizer.json and tokenizer_config.json written from the GGUF's tokenizer\n";
   }
   return s;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace bcjr::test {
@@ -40,6 +42,26 @@ void expect_matches_reference(const model::Tokenizer& tok, const std::vector<Tok
     }
   }
   EXPECT_GT(total, 200000u);  // the whole book is among the cases
+}
+
+model::TokenizerSpec read_spm_scores_spec(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto j = nlohmann::json::parse(ss.str());
+  EXPECT_EQ(j.at("model"), "llama");
+  model::TokenizerSpec spec;
+  spec.kind = "bpe-sentencepiece";
+  spec.tokens = j.at("tokens").get<std::vector<std::string>>();
+  spec.scores = j.at("scores").get<std::vector<float>>();
+  spec.token_types = j.at("token_types").get<std::vector<int32_t>>();
+  spec.bos_id = j.at("bos_id").get<int32_t>();
+  spec.eos_id = j.at("eos_id").get<int32_t>();
+  spec.unk_id = j.at("unk_id").get<int32_t>();
+  spec.add_bos = j.at("add_bos").get<bool>();
+  spec.add_prefix_space = j.at("add_space_prefix").get<bool>();
+  spec.source = "GGUF-style spec";
+  return spec;
 }
 
 }  // namespace bcjr::test

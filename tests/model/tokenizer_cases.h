@@ -15,4 +15,8 @@ namespace bcjr::test {
 void expect_matches_reference(const model::Tokenizer& tok, const std::vector<TokenizerCase>& cases,
                               bool lossless);
 
+// The GGUF-style SentencePiece vocabulary (tokens, scores, types; no merges) that
+// tokenizer_reference.py writes as spm_scores.spec.json.
+model::TokenizerSpec read_spm_scores_spec(const std::string& path);
+
 }  // namespace bcjr::test
