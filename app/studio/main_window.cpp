@@ -1,7 +1,12 @@
 #include "app/studio/main_window.h"
 
+#include "app/studio/plot_export_dialog.h"
 #include "app/studio/posterior_tab.h"
 #include "app/studio/run_dialog.h"
+#include "app/studio/run_overlay.h"
+#include "app/studio/runs_panel.h"
+#include "app/studio/studio_settings.h"
+#include "app/studio/trace_plots.h"
 #include "app/studio/training_worker.h"
 
 #include <QAction>
@@ -99,11 +104,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   log_dock->setWidget(log_);
   addDockWidget(Qt::BottomDockWidgetArea, log_dock);
   resizeDocks({log_dock}, {110}, Qt::Vertical);
+  buildRunsDock();
 
   buildMenus();
   connect(training_, &TrainingWorker::started, this, [this](const QString& dir, int total) {
-    flips_->clear();
-    curves_->clear();
+    live_run_ = dir;
+    overlay_->startLive(dir);
     schedule_->setCurrentStep(0);
     log(tr("run %1 started: %2 steps").arg(dir).arg(total));
     setRunning(true);
@@ -120,16 +126,23 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     log(summary);
     statusBar()->showMessage(summary);
     setRunning(false);
+    overlay_->finishLive();
+    runs_->refresh();
+    showRunSummary(live_run_);
   });
   connect(training_, &TrainingWorker::cancelled, this, [this](const QString& dir) {
     log(tr("run %1 cancelled; resume it with Run > Resume run").arg(dir));
     statusBar()->showMessage(tr("Cancelled"));
     setRunning(false);
+    overlay_->finishLive();
+    runs_->refresh();
   });
   connect(training_, &TrainingWorker::failed, this, [this](const QString& message) {
     log(tr("error: %1").arg(message));
     QMessageBox::warning(this, tr("BCJR-QAT"), message);
     setRunning(false);
+    overlay_->finishLive();
+    runs_->refresh();
   });
   // A schedule edited during a run takes effect at the next step.
   connect(schedule_, &widgets::ScheduleEditor::scheduleChanged, this, [this] {
@@ -144,8 +157,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   connect(redraw_timer_, &QTimer::timeout, this, [this] {
     if (!dirty_) return;
     dirty_ = false;
-    flips_->refresh();
-    curves_->refresh();
+    draw_traces(overlay_->traces(), curves_, flips_);
   });
   redraw_timer_->start();
   setModel(options.model);
@@ -172,10 +184,7 @@ void MainWindow::setRunning(bool running) {
 }
 
 void MainWindow::onStep(const widgets::StepSnapshot& s) {
-  for (const auto& f : s.linears) flips_->addSnapshot(f);
-  curves_->appendPoint(tr("KL(teacher || student)"), s.step, s.kl);
-  curves_->appendPoint(tr("temperature T"), s.step, s.temperature);
-  if (s.eval_ppl > 0) curves_->appendPoint(tr("held-out perplexity"), s.step, s.eval_ppl);
+  overlay_->appendLive(s);
   schedule_->setCurrentStep(s.step + 1);
   statusBar()->showMessage(tr("step %1: T %2, KL %3, %4 s, peak %5 MB")
                                .arg(s.step)
@@ -207,12 +216,11 @@ void MainWindow::startTraining(const TrainRequest& r) {
 }
 
 void MainWindow::resumeRun() {
-  QString dir = QFileDialog::getExistingDirectory(this, tr("Resume run"), QString::fromStdString(bcjr_home()) + "/runs");
+  QString dir = QFileDialog::getExistingDirectory(
+      this, tr("Resume run"), StudioSettings::lastFolder(FileKind::Run, QString::fromStdString(bcjr_home()) + "/runs"));
   if (dir.isEmpty()) return;
-  TrainRequest r;
-  r.run_dir = dir;
-  r.resume = true;
-  startTraining(r);
+  StudioSettings::setLastFolder(FileKind::Run, dir);
+  resumeRunAt(dir);
 }
 
 void MainWindow::togglePause() {
@@ -251,6 +259,7 @@ void MainWindow::buildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+  buildRunsMenus(file, view);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About BCJR Studio"), this, &MainWindow::showAbout);
@@ -281,6 +290,7 @@ void MainWindow::setModel(const QString& spec) {
                               .arg(fi.size() / 1e6, 0, 'f', 1));
     setWindowTitle(QStringLiteral("BCJR Studio — %1").arg(fi.fileName()));
     log(tr("model: %1").arg(model_path_));
+    StudioSettings::addRecent(RecentKind::Model, spec == "default" ? spec : model_path_);
   } catch (const bcjr::Error& e) {
     model_label_->setText(tr("<i>no model</i>"));
     log(QString::fromStdString(e.what()));
@@ -293,6 +303,7 @@ void MainWindow::setText(const QString& spec) {
     QFileInfo fi(data_path_);
     data_label_->setText(QStringLiteral("<b>%1</b><br>%2 MB").arg(fi.fileName()).arg(fi.size() / 1e6, 0, 'f', 2));
     log(tr("text: %1").arg(data_path_));
+    StudioSettings::addRecent(RecentKind::Text, spec == "default" ? spec : data_path_);
   } catch (const bcjr::Error& e) {
     data_label_->setText(tr("<i>no text</i>"));
     log(QString::fromStdString(e.what()));
@@ -302,33 +313,23 @@ void MainWindow::setText(const QString& spec) {
 void MainWindow::log(const QString& line) { log_->appendPlainText(line); }
 
 void MainWindow::openModel() {
-  QString p = QFileDialog::getOpenFileName(this, tr("Open model"), QString(),
+  QString p = QFileDialog::getOpenFileName(this, tr("Open model"), StudioSettings::lastFolder(FileKind::Model),
                                            tr("Models (*.gguf config.json);;All files (*)"));
   if (p.isEmpty()) return;
+  StudioSettings::setLastFolder(FileKind::Model, p);
   if (QFileInfo(p).fileName() == "config.json") p = QFileInfo(p).absolutePath();
   setModel(p);
 }
 
 void MainWindow::openText() {
-  QString p = QFileDialog::getOpenFileName(this, tr("Open text"), QString(), tr("Text (*.txt *.raw);;All files (*)"));
-  if (!p.isEmpty()) setText(p);
+  QString p = QFileDialog::getOpenFileName(this, tr("Open text"), StudioSettings::lastFolder(FileKind::Text),
+                                           tr("Text (*.txt *.raw);;Token ids (*.npy);;All files (*)"));
+  if (p.isEmpty()) return;
+  StudioSettings::setLastFolder(FileKind::Text, p);
+  setText(p);
 }
 
-void MainWindow::exportCurrentPlot() {
-  widgets::CurvePlot* plot = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
-  if (tabs_->currentWidget() == ising_) plot = ising_->plot();
-  if (tabs_->currentWidget() == flips_) plot = flips_->driftPlot();
-  if (!plot) {
-    statusBar()->showMessage(tr("This view has no exportable plot"), 5000);
-    return;
-  }
-  QString p = QFileDialog::getSaveFileName(this, tr("Export plot"), "plot.png",
-                                           tr("PNG image, 2x (*.png);;PDF (*.pdf);;CSV data (*.csv)"));
-  if (p.isEmpty()) return;
-  bool ok = p.endsWith(".pdf") ? plot->savePdf(p) : p.endsWith(".csv") ? plot->saveCsv(p) : plot->savePng(p, 2.0);
-  if (!ok) QMessageBox::warning(this, tr("Export plot"), tr("Could not write %1").arg(p));
-  else statusBar()->showMessage(tr("Wrote %1").arg(p), 5000);
-}
+void MainWindow::exportCurrentPlot() { export_plots_interactively(this, tabs_->currentWidget()); }
 
 void MainWindow::showAbout() {
   QMessageBox::about(

@@ -9,6 +9,7 @@
 #include "widgets/snapshots.h"
 
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 class QTabWidget;
 
@@ -23,6 +24,9 @@ namespace bcjr::studio {
 
 class EngineWorker;
 class PosteriorTab;
+class RunOverlay;
+class RunsPanel;
+class SnapshotExporter;
 class TrainingWorker;
 struct TrainRequest;
 
@@ -48,6 +52,20 @@ class MainWindow : public QMainWindow {
   // The command line that does what the window would run, for logs and headless machines.
   static QString equivalentCommand(const StudioOptions& options);
 
+  // Runs, overlay, export and settings (main_window_runs.cpp).
+  // Resumes a run folder with its own configuration and the schedule it has in force, which the
+  // schedule editor then shows (edits during the run change that schedule, not the editor's last).
+  void resumeRunAt(const QString& dir);
+  // Lists a run folder in the Runs panel and shows it alone in the views.
+  void openRunFolder(const QString& dir);
+  // Exports a finished run without dialogs (progress in the status bar); false if one is going.
+  bool exportSnapshot(const QString& run_dir, const QString& format, const QString& out);
+  RunsPanel* runsPanel() const { return runs_; }
+  RunOverlay* overlay() const { return overlay_; }
+  SnapshotExporter* exporter() const { return exporter_; }
+  // The run File > Export snapshot acts on: the run of this window, else the one selected in Runs.
+  QString currentRun() const;
+
  public Q_SLOTS:
   void showAbout();
   void openModel();
@@ -57,9 +75,19 @@ class MainWindow : public QMainWindow {
   void resumeRun();
   void togglePause();
   void cancelRun();
+  void openRun();
+  void exportSnapshotInteractively();
+  void setDark(bool dark);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
 
  private:
   void buildMenus();
+  void buildRunsDock();
+  void buildRunsMenus(QMenu* file, QMenu* view);
+  void fillRecentMenu(QMenu* menu, int kind);
+  void showRunSummary(const QString& run_dir);
   void setModel(const QString& spec);
   void setText(const QString& spec);
   void log(const QString& line);
@@ -83,6 +111,10 @@ class MainWindow : public QMainWindow {
   widgets::CurvePlot* curves_ = nullptr;
   widgets::IsingPanel* ising_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
+  RunsPanel* runs_ = nullptr;
+  RunOverlay* overlay_ = nullptr;
+  SnapshotExporter* exporter_ = nullptr;
+  QString live_run_;  // the folder of the run this window runs or ran last
 };
 
 }  // namespace bcjr::studio

@@ -55,6 +55,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   lr_units_ = new QComboBox;
   lr_units_->setObjectName("lrUnits");
   lr_units_->addItems({"weight", "normalised"});
+  lr_units_->setCurrentText(QString::fromStdString(defaults.lr_units));
   lr_units_->setToolTip(tr("weight: the paper's lr in the weights' units; normalised: each linear at lr x its PTQ "
                            "scale, so a step moves the trellis-domain weights by about lr"));
   device_ = new QComboBox;

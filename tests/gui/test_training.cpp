@@ -1,5 +1,6 @@
 // A BCJR-QAT run driven from the studio as a user drives it: started in the training thread, the
 // views filling live from its step snapshots, and the run folder written.
+#include "tests/gui/gui_test_main.h"
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -46,5 +47,5 @@ class TestTraining : public QObject {
   }
 };
 
-QTEST_MAIN(TestTraining)
+BCJR_GUI_TEST_MAIN(TestTraining)
 #include "test_training.moc"
