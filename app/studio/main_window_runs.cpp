@@ -38,8 +38,14 @@ void MainWindow::buildRunsDock() {
           [this](const QString& dir, const QString& message) { log(tr("cannot show run %1: %2").arg(dir, message)); });
   runs_ = new RunsPanel;
   runs_->setObjectName("runsPanel");
-  for (const QString& dir : StudioSettings::recent(RecentKind::Run, true)) runs_->addFolder(dir);
+  for (const QString& dir : StudioSettings::recent(RecentKind::Run, true)) runs_->addFolder(dir, false);
   connect(runs_, &RunsPanel::checkedChanged, overlay_, &RunOverlay::setRuns);
+  // A shown run that goes on in another process is read again at each of the panel's scans.
+  connect(runs_, &RunsPanel::done, this, [this] {
+    for (const QString& dir : runs_->checkedRuns())
+      if (const quant::RunSummary* r = runs_->summary(dir))
+        if (r->status.state == quant::RunState::Running && dir != overlay_->liveRun()) overlay_->reload(dir);
+  });
   connect(runs_, &RunsPanel::resumeRequested, this, &MainWindow::resumeRunAt);
   connect(runs_, &RunsPanel::exportRequested, this,
           [this](const QString& dir) { export_snapshot_interactively(this, exporter_, dir); });
@@ -142,9 +148,8 @@ void MainWindow::openRun() {
 }
 
 void MainWindow::openRunFolder(const QString& dir) {
-  const quant::RunSummary r = quant::summarize_run(dir.toStdString());
-  if (!r.error.empty()) {
-    QMessageBox::warning(this, tr("Open run folder"), tr("%1: %2").arg(dir, QString::fromStdString(r.error)));
+  if (!QFileInfo(dir + "/run.json").isFile()) {
+    QMessageBox::warning(this, tr("Open run folder"), tr("%1 is not a run folder: it has no run.json").arg(dir));
     return;
   }
   runs_->addFolder(dir);

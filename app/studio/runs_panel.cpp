@@ -116,10 +116,10 @@ void RunsPanel::setRoot(const QString& root) {
   refresh();
 }
 
-void RunsPanel::addFolder(const QString& dir) {
+void RunsPanel::addFolder(const QString& dir, bool remember) {
   const QString abs = absolute(dir);
   if (QFileInfo(abs).absolutePath() != absolute(root_) && !extra_.contains(abs)) extra_ << abs;
-  StudioSettings::addRecent(RecentKind::Run, abs);
+  if (remember) StudioSettings::addRecent(RecentKind::Run, abs);
   refresh();
 }
 

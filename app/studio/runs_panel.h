@@ -29,8 +29,9 @@ class RunsPanel : public QWidget {
   // Where runs are listed from: $BCJR_HOME/runs by default.
   void setRoot(const QString& root);
   QString root() const { return root_; }
-  // Adds a folder that is not under the root (File > Open run folder); it stays listed.
-  void addFolder(const QString& dir);
+  // Adds a folder that is not under the root (File > Open run folder); it stays listed, and with
+  // `remember` it becomes the most recent of the recent runs.
+  void addFolder(const QString& dir, bool remember = true);
   QStringList extraFolders() const { return extra_; }
 
   // Re-reads every folder (off the GUI thread); done() fires when the table is up to date.

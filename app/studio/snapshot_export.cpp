@@ -57,6 +57,11 @@ const char* const kFormats[] = {"pt", "packed", "hf"};
 
 SnapshotExporter::SnapshotExporter(QObject* parent) : QObject(parent) {}
 
+SnapshotExporter::~SnapshotExporter() {
+  cancel();
+  running_.waitForFinished();
+}
+
 bool SnapshotExporter::start(const QString& run_dir, const QString& format, const QString& out) {
   if (busy_) return false;
   busy_ = true;
@@ -72,7 +77,7 @@ bool SnapshotExporter::start(const QString& run_dir, const QString& format, cons
     else if (o.kind == Outcome::Cancelled) Q_EMIT cancelled();
     else Q_EMIT failed(o.text);
   });
-  watcher->setFuture(QtConcurrent::run([this, cancel, run, fmt, path] {
+  QFuture<Outcome> future = QtConcurrent::run([this, cancel, run, fmt, path] {
     Outcome o;
     QueuedProgress progress(this, cancel);
     try {
@@ -84,7 +89,9 @@ bool SnapshotExporter::start(const QString& run_dir, const QString& format, cons
       o.text = QString::fromStdString(e.what());
     }
     return o;
-  }));
+  });
+  running_ = QFuture<void>(future);
+  watcher->setFuture(future);
   return true;
 }
 

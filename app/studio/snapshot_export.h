@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QDialog>
+#include <QFuture>
 #include <QObject>
 #include <QString>
 #include <atomic>
@@ -19,6 +20,8 @@ class SnapshotExporter : public QObject {
   Q_OBJECT
  public:
   explicit SnapshotExporter(QObject* parent = nullptr);
+  // Cancels an export that is going and waits for it (it stops at its next progress report).
+  ~SnapshotExporter() override;
   // Starts one export; false (and nothing happens) while another is going.
   bool start(const QString& run_dir, const QString& format, const QString& out);
   void cancel();
@@ -33,6 +36,7 @@ class SnapshotExporter : public QObject {
  private:
   bool busy_ = false;
   std::shared_ptr<std::atomic<bool>> cancel_;
+  QFuture<void> running_;  // the worker, which posts progress to this object while it runs
 };
 
 // The output a format gets by default: <folder>/<run>-layer<i>.pt (one layer) or <run>-pt/,

@@ -162,6 +162,26 @@ class TestRuns : public QObject {
     studio::set_dark_palette(false);
   }
 
+  // The README's pictures of real runs: BCJR_SCREENSHOT_RUNS names run folders (comma-separated)
+  // to overlay, BCJR_SCREENSHOT_DIR where the PNGs go. Skipped without them.
+  void screenshotsOfRealRuns() {
+    const QStringList runs = qEnvironmentVariable("BCJR_SCREENSHOT_RUNS").split(',', Qt::SkipEmptyParts);
+    if (runs.isEmpty() || qEnvironmentVariableIsEmpty("BCJR_SCREENSHOT_DIR")) QSKIP("BCJR_SCREENSHOT_RUNS/DIR not set");
+    studio::MainWindow w({"default", "default"});
+    w.resize(1500, 950);
+    w.show();
+    w.runsPanel()->setRoot(QFileInfo(runs.first()).absolutePath());
+    for (const QString& r : runs) w.runsPanel()->addFolder(r);
+    QTRY_VERIFY_WITH_TIMEOUT(w.runsPanel()->table()->topLevelItemCount() >= runs.size(), 20000);
+    for (const QString& r : runs) w.runsPanel()->setChecked(r, true);
+    QTRY_COMPARE_WITH_TIMEOUT(w.overlay()->traces().size(), runs.size(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.overlay()->loading(), 20000);
+    for (const char* view : {"perplexity", "flips"}) {
+      w.showView(view);
+      save_screenshot(&w, QString("studio-runs-%1.png").arg(view));
+    }
+  }
+
   void exportFromTheWindowWritesEachFormat() {
     studio::MainWindow w({g_runs->model, g_runs->tokens});
     QTemporaryDir out;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/core/atomic_file.h"
 #include "engine/model/gguf.h"
 #include "engine/model/gguf_llama.h"
 #include "engine/model/tokenizer.h"
@@ -104,6 +105,13 @@ TEST(TokenizerReference, SentencePieceScoresWithoutMergesMatchConvertedTokenizer
   // The converted tokenizer.json itself, read as a file, agrees too.
   expect_matches_reference(Tokenizer::from_tokenizer_json(dir.file("spm_scores.tokenizer.json")),
                            read_cases(dir.file("spm_scores.cases.json")), false);
+  // And so does the tokenizer.json this program writes for such a vocabulary (what the hf export
+  // of a SentencePiece GGUF carries): byte fallback, and the BOS the GGUF asks for.
+  TempDir exported;
+  expect_exported_files_match(tok, exported, false);
+  const auto json = nlohmann::json::parse(read_file(exported.file("tokenizer.json")));
+  EXPECT_TRUE(json.at("model").at("byte_fallback").get<bool>());
+  EXPECT_EQ(json.at("post_processor").at("type"), "TemplateProcessing");
 }
 
 }  // namespace

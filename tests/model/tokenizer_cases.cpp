@@ -1,6 +1,10 @@
 #include "tests/model/tokenizer_cases.h"
 
+#include "engine/model/tokenizer_json_writer.h"
+
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -62,6 +66,24 @@ model::TokenizerSpec read_spm_scores_spec(const std::string& path) {
   spec.add_prefix_space = j.at("add_space_prefix").get<bool>();
   spec.source = "GGUF-style spec";
   return spec;
+}
+
+// Writes the files, has `tokenizers` read them, and compares both readings with `tok`.
+void expect_exported_files_match(const model::Tokenizer& tok, const TempDir& dir, bool lossless) {
+  model::write_tokenizer_files(dir.path(), tok, 2048);
+  std::rename(dir.file("tokenizer.json").c_str(), dir.file("exported.tokenizer.json").c_str());
+  ASSERT_TRUE(make_reference("exported", dir));
+  const auto cases = read_cases(dir.file("exported.cases.json"));
+  SCOPED_TRACE("the engine's tokenizer against tokenizers reading the exported file");
+  expect_matches_reference(tok, cases, lossless);
+  std::rename(dir.file("exported.tokenizer.json").c_str(), dir.file("tokenizer.json").c_str());
+  SCOPED_TRACE("the exported files read back by the engine");
+  const model::Tokenizer back = model::Tokenizer::from_tokenizer_json(dir.file("tokenizer.json"), dir.file("tokenizer_config.json"));
+  EXPECT_EQ(back.bos_id(), tok.bos_id());
+  EXPECT_EQ(back.eos_id(), tok.eos_id());
+  EXPECT_EQ(back.adds_bos(), tok.adds_bos());
+  EXPECT_EQ(back.vocab_size(), tok.vocab_size());
+  expect_matches_reference(back, cases, lossless);
 }
 
 }  // namespace bcjr::test
