@@ -1,4 +1,4 @@
-// `bcjr eval`: perplexity of a model on a text by the protocol of ALGORITHM.md 8, printed with
+// `bcjr eval`: perplexity of a model on a text by the protocol of docs/ALGORITHM.md 8, printed with
 // the protocol; optionally with one layer's seven linears replaced from a snapshot.
 #include <cstdio>
 
@@ -135,7 +135,7 @@ BCJR_REGISTER_COMMAND(Command{
     "usage: bcjr eval [--model M] [--data FILE] [--part all|calibration|held-out] [--held-out 0.1]\n"
     "                 [--ctx 2048] [--max-windows K] [--batch N] [--device cpu|cuda] [--dtype fp32|bf16|fp16]\n"
     "                 [--layer-weights SNAPSHOT --layer I] [--packed FILE] [--json FILE]\n\n"
-    "Perplexity by the protocol of ALGORITHM.md section 8: the text is tokenised, one BOS is put\n"
+    "Perplexity by the protocol of docs/ALGORITHM.md section 8: the text is tokenised, one BOS is put\n"
     "at its start, it is cut into non-overlapping windows of --ctx tokens (the last partial window\n"
     "dropped), each window is scored alone, and PPL = exp(mean NLL) over all scored tokens.\n"
     "Prints what it evaluates (the whole file by default), the data and its SHA-256, tokens, windows,\n"

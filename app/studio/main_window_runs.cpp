@@ -46,7 +46,7 @@ void MainWindow::buildRunsDock() {
       if (const quant::RunSummary* r = runs_->summary(dir))
         if (r->status.state == quant::RunState::Running && dir != overlay_->liveRun()) overlay_->reload(dir);
   });
-  connect(runs_, &RunsPanel::resumeRequested, this, &MainWindow::resumeRunAt);
+  connect(runs_, &RunsPanel::resumeRequested, this, &MainWindow::resumeTraining);
   connect(runs_, &RunsPanel::exportRequested, this,
           [this](const QString& dir) { export_snapshot_interactively(this, exporter_, dir); });
   auto* dock = new QDockWidget(tr("Runs"), this);
@@ -163,7 +163,7 @@ void MainWindow::openRunFolder(const QString& dir) {
   log(tr("opened run %1").arg(dir));
 }
 
-void MainWindow::resumeRunAt(const QString& dir) {
+void MainWindow::resumeTraining(const QString& dir) {
   quant::QatConfig config;
   quant::TemperatureSchedule schedule = quant::TemperatureSchedule::constant(1.0);
   try {
@@ -173,7 +173,7 @@ void MainWindow::resumeRunAt(const QString& dir) {
     config = r.config;
     schedule = quant::schedule_in_force(dir.toStdString());
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, tr("Resume run"), tr("Cannot resume %1: %2").arg(dir, QString::fromStdString(e.what())));
+    showEngineError(tr("cannot resume %1: %2").arg(dir, QString::fromStdString(e.what())));
     return;
   }
   // The editor shows the run's schedule over the run's steps, so that what it shows is what

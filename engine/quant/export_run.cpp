@@ -14,6 +14,7 @@
 #include "engine/quant/qat_config.h"
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/run_folder.h"
+#include "engine/quant/scalar_linear.h"
 
 namespace fs = std::filesystem;
 
@@ -26,21 +27,38 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
   BCJR_CHECK(!out.empty(), "export: --out is required");
   auto run = RunFolder::open(run_dir);
   auto manifest = run.read_manifest();
-  const std::string state = run.snapshot_path("quantized.ckpt");
-  BCJR_CHECK(fs::exists(state), "export: ", run_dir, " has no snapshots/quantized.ckpt (the run has not finished; "
-                                "continue it with bcjr train --resume)");
-  QuantParams params;
-  auto q = load_quantized_linears(state, &params);
-  auto code = TrellisCode::make(params);
   auto config = QatConfig::from_json(manifest.at("config"), run_dir + "/run.json");
+  const bool scalar = !is_trellis_method(config.method);
+  const std::string state = run.snapshot_path(scalar ? "scalar_quantized.ckpt" : "quantized.ckpt");
+  BCJR_CHECK(fs::exists(state), "export: ", run_dir, " has no snapshots/", fs::path(state).filename().string(),
+             " (the run has not finished; continue it with bcjr train --resume)");
+  // The packed format is the trellis's: bitstreams that only a trellis decoder reads. A scalar
+  // baseline's codes have no such format here; its dequantised weights export as pt and hf.
+  BCJR_CHECK(!(scalar && format == "packed"), "export: ", run_dir, " was trained with method ",
+             qat_method_name(config.method), ", a scalar quantiser; the packed format holds trellis bitstreams "
+             "only. Export it as --format pt or --format hf (dequantised weights)");
+  std::map<LinearKey, QuantizedLinear> q;
+  std::map<LinearKey, ScalarLinear> scalar_q;
+  TrellisCode code;
+  if (scalar) {
+    scalar_q = load_scalar_linears(state);
+  } else {
+    QuantParams params;
+    q = load_quantized_linears(state, &params);
+    code = TrellisCode::make(params);
+  }
   ExportSummary s;
   s.format = format;
   s.path = out;
   // Decoding the paths is most of the work of pt and hf: one progress unit (and a chance to
   // cancel) per linear.
   auto dequantize_all = [&] {
-    ProgressStage stage(progress, "export " + format + ": dequantise", int64_t(q.size()));
+    ProgressStage stage(progress, "export " + format + ": dequantise", int64_t(scalar ? scalar_q.size() : q.size()));
     std::map<LinearKey, torch::Tensor> w;
+    for (const auto& kv : scalar_q) {
+      w[kv.first] = kv.second.dequantize();
+      stage.advance();
+    }
     for (const auto& kv : q) {
       w[kv.first] = dequantize(kv.second, code);
       stage.advance();
@@ -58,7 +76,8 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
       s.details += "wrote " + p + " (layer " + std::to_string(kv.first) + ", 7 dequantised fp32 linears)\n";
     }
   } else if (format == "packed") {
-    const std::string method = config.steps > 0 ? "bcjr-qat" : "ptq-" + config.ptq_mode;
+    const std::string method =
+        config.steps > 0 ? std::string(qat_method_name(config.method)) + "-qat" : "ptq-" + config.ptq_mode;
     auto bits = export_packed(out, q, code, method, manifest);
     char line[256];
     std::snprintf(line, sizeof line,
@@ -68,8 +87,9 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
     s.details = line;
   } else {
     auto loaded = model::load_model(config.model, progress);
-    export_hf_folder(out, loaded, dequantize_all(), manifest);
-    s.details = "wrote " + out + " (config, tokenizer files, model.safetensors with " + std::to_string(q.size()) +
+    const auto weights = dequantize_all();
+    export_hf_folder(out, loaded, weights, manifest);
+    s.details = "wrote " + out + " (config, tokenizer files, model.safetensors with " + std::to_string(weights.size()) +
                 " dequantised linears, README.md)\n";
     if (loaded.format == "gguf") s.details += "tokenizer.json and tokenizer_config.json written from the GGUF's tokenizer\n";
   }

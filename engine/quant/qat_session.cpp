@@ -178,7 +178,7 @@ QatOutcome QatSession::run_steps() {
 TilePosteriorView QatSession::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T) const {
   std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
   BCJR_CHECK(impl_->trainer, "posterior: the run has not started training yet");
-  QatTrainer::TileQuery q;
+  QatTileQuery q;
   auto p = impl_->trainer->tile_posterior(layer, linear, tile, T, &q);
   TilePosteriorView v;
   v.label = q.label;

@@ -8,16 +8,15 @@
 #include <cmath>
 #include <filesystem>
 
-#include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
 #include "engine/core/progress.h"
 #include "engine/model/perplexity.h"
-#include "engine/quant/layer_snapshot_writer.h"
+#include "engine/quant/qat_checkpoint.h"
+#include "engine/quant/qat_latent.h"
 #include "engine/quant/quantized_checkpoint.h"
-#include "engine/quant/soft_quantized_weight.h"
+#include "engine/quant/scalar_rule.h"
 #include "engine/quant/window_sampler.h"
 #include "engine/trellis/tile_posterior.h"
-#include "engine/trellis/viterbi.h"
 
 namespace bcjr::quant {
 namespace {
@@ -32,18 +31,7 @@ double peak_rss_mb() {
   return double(u.ru_maxrss) / 1024.0;  // Linux reports kilobytes
 }
 
-std::string latent_key(const LinearKey& k) { return "latent." + std::to_string(k.first) + "." + k.second; }
-
 }  // namespace
-
-struct QatTrainer::Latent {
-  LinearKey key;
-  const QuantizedLinear* q = nullptr;  // PTQ signs, scale and paths
-  torch::Tensor w;                     // W_latent, fp32 [rows, cols], requires grad
-  torch::Tensor init_rot;              // normalised tiles of the PTQ reconstruction
-  torch::Tensor prev_rot;              // the previous step's, for the path length
-  double path = 0;
-};
 
 QatTrainer::QatTrainer(model::LlamaModel model, QatConfig config, QatData data, RunFolder run, QatHooks hooks)
     : model_(std::move(model)),
@@ -57,6 +45,8 @@ QatTrainer::QatTrainer(model::LlamaModel model, QatConfig config, QatData data, 
     BCJR_CHECK(l < model_->num_layers(), "QAT: layer ", l, " does not exist (the model has ", model_->num_layers(),
                " layers)");
   code_ = TrellisCode::make(config_.quant);
+  rule_ = make_gradient_rule(config_, code_);
+  scalar_ = dynamic_cast<ScalarRule*>(rule_.get());
 }
 
 QatTrainer::~QatTrainer() { uninstall(); }
@@ -128,11 +118,10 @@ void QatTrainer::install(const std::vector<int64_t>& soft_layers, double T) {
     }
   for (auto& kv : latents_) {
     if (std::find(soft_layers.begin(), soft_layers.end(), kv.first.first) == soft_layers.end()) continue;
-    Latent* l = kv.second.get();
-    const TrellisCode* code = &code_;
-    model_->set_weight_provider(kv.first.first, kv.first.second, [this, l, code, T] {
+    LatentLinear* l = kv.second.get();
+    model_->set_weight_provider(kv.first.first, kv.first.second, [this, l, T] {
       poll_cancel();  // a step runs one BCJR per linear: stop between them when asked
-      return soft_quantized_weight(l->w, *l->q, *code, T);
+      return rule_->weight(*l, T);
     });
   }
 }
@@ -145,23 +134,26 @@ void QatTrainer::prepare_ptq() {
     QuantParams saved;
     auto q = load_quantized_linears(path, &saved);
     BCJR_CHECK(saved.to_json() == config_.quant.to_json(), path, ": PTQ was made with other quantisation parameters");
-    nlohmann::json results = std::filesystem::exists(run_.file("results.json"))
-                                 ? nlohmann::json::parse(read_file(run_.file("results.json")))
-                                 : nlohmann::json::object();
     for (auto& kv : q) {
       PtqLinearResult r;
       r.q = kv.second;
       r.reconstruction = dequantize(r.q, code_);
-      for (const auto& e : results.value("ptq", nlohmann::json::array()))
-        if (e.at("layer").get<int64_t>() == kv.first.first && e.at("linear").get<std::string>() == kv.first.second) {
-          r.mse = e.value("mse", 0.0);
-          r.normalised_mse = e.value("normalised_mse", 0.0);
-          r.proxy_error = e.value("proxy_error", -1.0);
-          r.seconds = e.value("seconds", 0.0);
-        }
       ptq_[kv.first] = r;
     }
+    read_ptq_figures(run_, ptq_);
     log("PTQ loaded from " + path);
+    return;
+  }
+  if (scalar_) {  // the scalar baselines' PTQ: the method applied to the FP weights (cheap, redone on resume)
+    uninstall();
+    ptq_ = scalar_->ptq(model_, config_.layers);
+    for (const auto& kv : ptq_) {
+      char line[256];
+      std::snprintf(line, sizeof line, "PTQ %s %s: mse %.4e (normalised %.4f)", kv.second.q.method.c_str(),
+                    linear_label(kv.first).c_str(), kv.second.mse, kv.second.normalised_mse);
+      log(line);
+    }
+    write_results();
     return;
   }
   PtqModelOptions o;
@@ -189,36 +181,43 @@ void QatTrainer::prepare_ptq() {
 // ---- training ------------------------------------------------------------------------------
 
 void QatTrainer::start_phase(int64_t phase) {
-  std::map<LinearKey, std::unique_ptr<Latent>> latents;
+  std::map<LinearKey, std::unique_ptr<LatentLinear>> latents;
   std::vector<torch::Tensor> params;
+  std::vector<LatentLinear*> phase_linears;
   const std::vector<int64_t> layers = phases()[size_t(phase)];  // a copy: phases() is a temporary
   for (int64_t layer : layers)
     for (const auto& name : model::llama_linear_names()) {
       LinearKey key{layer, name};
-      auto l = std::make_unique<Latent>();
-      l->key = key;
-      l->q = &ptq_.at(key).q;
-      l->w = ptq_.at(key).reconstruction.detach().to(model_->device()).clone().set_requires_grad(true);
-      torch::NoGradGuard ng;
-      l->init_rot = normalised_tiles(l->q->rht(), l->q->scale, l->w.detach());
-      l->prev_rot = l->init_rot;
+      auto l = scalar_ ? scalar_->make_latent(key, ptq_.at(key), model_, model_->device())
+                       : LatentLinear::from_ptq(key, ptq_.at(key), model_->device());
       params.push_back(l->w);
+      phase_linears.push_back(l.get());
       latents[key] = std::move(l);
     }
+  rule_->start_phase(phase_linears, model_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     latents_ = std::move(latents);
   }
   torch::optim::AdamWOptions opt(config_.lr);
   opt.betas(std::make_tuple(config_.beta1, config_.beta2)).weight_decay(config_.weight_decay);
-  if (config_.lr_units == "weight") {
+  bool extra = false;
+  for (auto& kv : latents_) extra = extra || !rule_->extra_parameters(*kv.second).empty();
+  if (config_.lr_units == "weight" && !extra) {
     optimizer_ = std::make_unique<torch::optim::AdamW>(params, opt);
-  } else {  // one parameter group per linear, at lr x its frozen PTQ scale
+  } else {  // one parameter group per linear, at lr x its frozen PTQ scale; the rule's own without decay
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (auto& kv : latents_) {
       auto o = std::make_unique<torch::optim::AdamWOptions>(opt);
       o->lr(learning_rate(*kv.second));
       groups.emplace_back(std::vector<torch::Tensor>{kv.second->w}, std::move(o));
+    }
+    for (auto& kv : latents_) {
+      auto p = rule_->extra_parameters(*kv.second);
+      if (p.empty()) continue;
+      auto o = std::make_unique<torch::optim::AdamWOptions>(opt);
+      o->lr(learning_rate(*kv.second)).weight_decay(0.0);
+      groups.emplace_back(p, std::move(o));
     }
     optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups), opt);
   }
@@ -238,34 +237,8 @@ torch::Tensor QatTrainer::teacher_log_probs(int64_t window_index, const torch::T
   return lp;
 }
 
-double QatTrainer::learning_rate(const Latent& l) const {
+double QatTrainer::learning_rate(const LatentLinear& l) const {
   return config_.lr_units == "normalised" ? config_.lr * l.q->scale : config_.lr;
-}
-
-LinearStepMetrics QatTrainer::linear_metrics(Latent& l, bool flips) {
-  torch::NoGradGuard ng;
-  LinearStepMetrics m;
-  m.layer = l.key.first;
-  m.linear = l.key.second;
-  auto rot = normalised_tiles(l.q->rht(), l.q->scale, l.w.detach());
-  auto drift = (rot - l.init_rot).to(torch::kFloat64);
-  m.drift_rms = std::sqrt(drift.pow(2).mean().item<double>());
-  m.drift_max = drift.abs().max().item<double>();
-  l.path += std::sqrt((rot - l.prev_rot).to(torch::kFloat64).pow(2).mean().item<double>());
-  l.prev_rot = rot;
-  m.drift_path = l.path;
-  m.sigma_w = std::sqrt(rot.to(torch::kFloat64).pow(2).mean().item<double>());
-  m.radius = voronoi_radius(m.sigma_w, code_.spec.k, code_.spec.V);
-  m.predicted = double(phase_step_ + 1) * learning_rate(l) / l.q->scale;
-  m.tiles = l.q->tiles();
-  m.trellis_steps = l.q->states.numel();
-  if (flips) {
-    auto states = harden(*l.q, code_, l.w.detach());
-    auto f = count_flips(states, l.q->states);
-    m.flips = f.steps;
-    m.tiles_touched = f.tiles;
-  }
-  return m;
 }
 
 void QatTrainer::train_step() {
@@ -279,6 +252,7 @@ void QatTrainer::train_step() {
   auto tokens = sampler.window(data_.calibration, phase_step_).to(model_->device());
   auto teacher = teacher_log_probs(phase_step_, tokens);
 
+  rule_->before_step(global_step_, phase_step_);
   install(layers, T);
   const int64_t first = *std::min_element(layers.begin(), layers.end());
   torch::Tensor h;
@@ -292,7 +266,10 @@ void QatTrainer::train_step() {
   optimizer_->zero_grad();
   kl.backward();
   std::vector<torch::Tensor> params;
-  for (auto& kv : latents_) params.push_back(kv.second->w);
+  for (auto& kv : latents_) {
+    params.push_back(kv.second->w);
+    for (auto& p : rule_->extra_parameters(*kv.second)) params.push_back(p);
+  }
   const double grad_norm = torch::nn::utils::clip_grad_norm_(params, config_.clip);
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -311,7 +288,12 @@ void QatTrainer::train_step() {
   m.window_start = sampler.start(phase_step_);
   const bool last = phase_step_ + 1 == config_.steps;
   const bool flips = config_.flips_every > 0 && ((phase_step_ + 1) % config_.flips_every == 0 || last);
-  for (auto& kv : latents_) m.linears.push_back(linear_metrics(*kv.second, flips));
+  for (auto& kv : latents_) {
+    LatentLinear& l = *kv.second;
+    m.linears.push_back(scalar_ ? scalar_->step_metrics(l, learning_rate(l), phase_step_ + 1, flips)
+                                : latent_step_metrics(l, code_, learning_rate(l), phase_step_ + 1, flips));
+    rule_->add_metrics(l, m.linears.back());
+  }
   if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
     install(layers, T);
     m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
@@ -330,8 +312,15 @@ void QatTrainer::train_step() {
 void QatTrainer::finish_phase() {
   // Harden outside the lock (a Viterbi per linear), publish under it, log after it.
   std::map<LinearKey, QuantizedLinear> done;
+  std::map<LinearKey, torch::Tensor> done_weights;
   std::vector<std::string> lines;
   for (auto& kv : latents_) {
+    if (scalar_) {
+      auto h = scalar_->harden(*kv.second);
+      done_weights[kv.first] = h.weight;
+      lines.push_back(h.line);
+      continue;
+    }
     QuantizedLinear q = *kv.second->q;
     q.states = harden(q, code_, kv.second->w.detach(), &q.method);
     auto f = count_flips(q.states, kv.second->q->states);
@@ -346,6 +335,7 @@ void QatTrainer::finish_phase() {
       hardened_weights_[kv.first] = dequantize(kv.second, code_);
       hardened_[kv.first] = kv.second;
     }
+    for (auto& kv : done_weights) hardened_weights_[kv.first] = kv.second;
     latents_.clear();
   }
   for (const auto& line : lines) log(line);
@@ -357,73 +347,55 @@ void QatTrainer::finish_phase() {
 // ---- checkpoints ---------------------------------------------------------------------------
 
 void QatTrainer::write_checkpoint() {
-  torch::serialize::OutputArchive a;
-  nlohmann::json meta = {{"phase", phase_},
-                         {"phase_step", phase_step_},
-                         {"global_step", global_step_},
-                         {"schedule", schedule().to_json()},
-                         {"config", config_.to_json()}};
-  nlohmann::json paths = nlohmann::json::object();
+  QatCheckpointState s;
+  s.phase = phase_;
+  s.phase_step = phase_step_;
+  s.global_step = global_step_;
+  s.schedule = schedule();
+  s.config = config_.to_json();
   for (auto& kv : latents_) {
-    a.write(latent_key(kv.first), kv.second->w.detach().to(torch::kCPU));  // readable without the GPU
-    paths[latent_key(kv.first)] = kv.second->path;
+    s.latents[kv.first] = kv.second->w;
+    s.paths[kv.first] = kv.second->path;
   }
-  meta["paths"] = paths;
-  archive_write_string(a, "meta", meta.dump());
-  torch::serialize::OutputArchive hardened;
-  write_quantized_linears(hardened, hardened_, config_.quant);
-  a.write("hardened", hardened);
-  if (optimizer_) {
-    torch::serialize::OutputArchive opt;
-    optimizer_->save(opt);
-    a.write("optimizer", opt);
-  }
-  write_file_atomic(run_.checkpoint_path(global_step_), archive_bytes(a));
+  s.hardened = hardened_;
+  s.method_state = rule_->state();
+  write_qat_checkpoint(run_.checkpoint_path(global_step_), s, config_.quant, optimizer_.get());
 }
 
 bool QatTrainer::load_checkpoint() {
   const std::string path = run_.latest_checkpoint();
   if (path.empty()) return false;
-  torch::serialize::InputArchive a;
-  archive_load_file(a, path);
-  nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(archive_read_string(a, "meta", path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, ": checkpoint metadata is not JSON: ", e.what());
-  }
-  torch::serialize::InputArchive hardened;
-  a.read("hardened", hardened);
-  hardened_ = read_quantized_linears(hardened, nullptr, path);
+  QatCheckpointReader c(path);
+  hardened_ = c.hardened();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     hardened_weights_.clear();
     for (const auto& kv : hardened_) hardened_weights_[kv.first] = dequantize(kv.second, code_);
   }
-  phase_ = meta.at("phase").get<int64_t>();
-  phase_step_ = meta.at("phase_step").get<int64_t>();
-  global_step_ = meta.at("global_step").get<int64_t>();
+  phase_ = c.phase();
+  phase_step_ = c.phase_step();
+  global_step_ = c.global_step();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    schedule_ = TemperatureSchedule::from_json(meta.at("schedule"), path);
+    schedule_ = c.schedule();
   }
   if (phase_step_ > 0) {
     start_phase(phase_);
     torch::NoGradGuard ng;
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& kv : latents_) {
-      torch::Tensor w;
-      BCJR_CHECK(a.try_read(latent_key(kv.first), w), path, ": no W_latent for ", linear_label(kv.first));
-      BCJR_CHECK(w.sizes() == kv.second->w.sizes(), path, ": W_latent of ", linear_label(kv.first), " has shape ",
-                 w.sizes());
-      kv.second->w.copy_(w);
-      kv.second->path = meta.at("paths").value(latent_key(kv.first), 0.0);
-      kv.second->prev_rot = normalised_tiles(kv.second->q->rht(), kv.second->q->scale, kv.second->w.detach());
+      kv.second->w.copy_(c.latent(kv.first, kv.second->w.sizes()));
+      kv.second->path = c.path_length(kv.first);
+      kv.second->prev_rot = scalar_ ? scalar_->normalised(*kv.second, kv.second->w.detach())
+                                    : normalised_tiles(kv.second->q->rht(), kv.second->q->scale, kv.second->w.detach());
     }
-    torch::serialize::InputArchive opt;
-    a.read("optimizer", opt);
-    optimizer_->load(opt);
   }
+  rule_->load_state(c.method_state());
+  if (scalar_) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& kv : scalar_->hardened_weights()) hardened_weights_[kv.first] = kv.second;
+  }
+  if (phase_step_ > 0) c.load_optimizer(*optimizer_);
   // Metrics of steps after the checkpoint belong to the interrupted attempt: drop them.
   const int64_t done = global_step_;
   run_.filter_metrics([done](const nlohmann::json& j) { return j.value("step", int64_t(-1)) < done; });
@@ -461,46 +433,11 @@ double QatTrainer::perplexity(const std::string& label) {
   return r.ppl;
 }
 
-void QatTrainer::write_results() {
-  nlohmann::json j;
-  j["protocol"] = {{"data", data_.eval_source}, {"sha256", data_.eval_sha256}, {"bos_policy", data_.bos_policy},
-                   {"ctx", config_.eval_ctx}, {"max_windows", config_.eval_windows},
-                   {"dtype", model::perplexity_dtype_name(model_->dtype())}};
-  j["perplexity"] = nlohmann::json::array();
-  for (const auto& p : ppl_)
-    j["perplexity"].push_back({{"label", p.label}, {"ppl", p.ppl}, {"mean_nll", p.mean_nll}, {"windows", p.windows},
-                               {"tokens", p.tokens}, {"ctx", p.ctx}, {"dtype", p.dtype}});
-  j["ptq"] = nlohmann::json::array();
-  for (const auto& kv : ptq_)
-    j["ptq"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", kv.second.mse},
-                        {"normalised_mse", kv.second.normalised_mse}, {"proxy_error", kv.second.proxy_error},
-                        {"method", kv.second.q.method}, {"seconds", kv.second.seconds}});
-  j["qat"] = nlohmann::json::array();
-  for (const auto& kv : hardened_) {
-    if (config_.steps == 0) break;  // PTQ only: nothing was trained
-    auto f = count_flips(kv.second.states, ptq_.at(kv.first).q.states);
-    auto w = model_->linear(kv.first.first, kv.first.second)->weight.detach().to(torch::kCPU);
-    const double mse = (hardened_weights_.at(kv.first) - w).pow(2).mean().item<double>();
-    j["qat"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", mse}, {"flips", f.steps},
-                        {"tiles_touched", f.tiles}, {"method", kv.second.method}});
-  }
-  j["steps_done"] = global_step_;
-  write_file_atomic(run_.file("results.json"), j.dump(2) + "\n");
+QatResultsSource QatTrainer::results_source() const {
+  return {config_, data_, model_, ppl_, ptq_, hardened_, hardened_weights_, global_step_, scalar_};
 }
 
-void QatTrainer::write_snapshots() {
-  std::map<LinearKey, QuantizedLinear> all = hardened_;
-  save_quantized_linears(run_.snapshot_path("quantized.ckpt"), all, config_.quant);
-  for (int64_t l : config_.layers) {
-    std::map<std::string, torch::Tensor> qat, ptq;
-    for (const auto& name : model::llama_linear_names()) {
-      qat[name] = hardened_weights_.at({l, name});
-      ptq[name] = ptq_.at({l, name}).reconstruction;
-    }
-    write_layer_snapshot_pt(run_.snapshot_path("layer_" + std::to_string(l) + ".pt"), qat);
-    write_layer_snapshot_pt(run_.snapshot_path("ptq_layer_" + std::to_string(l) + ".pt"), ptq);
-  }
-}
+void QatTrainer::write_results() { write_qat_results(run_, results_source()); }
 
 // ---- the run -------------------------------------------------------------------------------
 
@@ -508,13 +445,7 @@ void QatTrainer::run() {
   prepare_ptq();
   const bool resumed = load_checkpoint();
   ready_ = true;
-  if (resumed && std::filesystem::exists(run_.file("results.json"))) {
-    auto j = nlohmann::json::parse(read_file(run_.file("results.json")));
-    for (const auto& p : j.value("perplexity", nlohmann::json::array()))
-      ppl_.push_back({p.at("label").get<std::string>(), p.at("ppl").get<double>(), p.value("mean_nll", 0.0),
-                      p.value("windows", int64_t(0)), p.value("tokens", int64_t(0)), p.value("ctx", int64_t(0)),
-                      p.value("dtype", std::string())});
-  }
+  if (resumed) ppl_ = read_qat_perplexities(run_);
   const bool eval = config_.eval_before_after && !data_.eval_stream.empty();
   auto has = [&](const std::string& label) {
     return std::any_of(ppl_.begin(), ppl_.end(), [&](const PerplexityFigure& p) { return p.label == label; });
@@ -536,9 +467,10 @@ void QatTrainer::run() {
   if (config_.steps == 0) {  // PTQ only: the PTQ paths are the result
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& kv : ptq_) {
-      hardened_[kv.first] = kv.second.q;
+      if (!scalar_) hardened_[kv.first] = kv.second.q;
       hardened_weights_[kv.first] = kv.second.reconstruction;
     }
+    if (scalar_) scalar_->adopt_ptq();
     phase_ = int64_t(ph.size());
   }
   try {
@@ -570,46 +502,38 @@ void QatTrainer::run() {
     uninstall();
   }
   write_results();
-  write_snapshots();
+  write_qat_snapshots(run_, results_source());
   log("run finished: " + std::to_string(global_step_) + " steps");
 }
 
 // ---- the posterior view --------------------------------------------------------------------
 
-trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
-                                                  TileQuery* query) const {
+QatTileSource QatTrainer::tile_source(int64_t layer, const std::string& linear, int64_t tile) const {
   BCJR_CHECK(ready_, "posterior: the run has not finished its PTQ initialisation yet");
+  BCJR_CHECK(!scalar_, "posterior: method ", qat_method_name(config_.method),
+             " quantises each weight on its own; only the trellis methods have tile posteriors");
   LinearKey key{layer, linear};
   auto it = ptq_.find(key);
   BCJR_CHECK(it != ptq_.end(), "posterior: ", linear_label(key), " is not a quantised linear of this run");
   const QuantizedLinear& q = it->second.q;
   BCJR_CHECK(tile >= 0 && tile < q.tiles(), "posterior: tile ", tile, " of ", linear_label(key), " (it has ",
              q.tiles(), " tiles)");
-  torch::Tensor w;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto l = latents_.find(key);
-    if (l != latents_.end()) w = l->second->w.detach().clone();
-    else if (hardened_weights_.count(key)) w = hardened_weights_.at(key);
-    else w = it->second.reconstruction;
-  }
-  torch::NoGradGuard ng;
-  auto row = normalised_tiles(q.rht(), q.scale, w)[tile].to(torch::kCPU).contiguous();
-  std::vector<float> target(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
-  trellis::BcjrOptions opt;
-  opt.T = T;
-  opt.boundary = code_.boundary;
-  auto post = trellis::tile_posterior(target, code_.spec, *code_.codebook, opt);
-  if (query) {
-    query->target = target;
-    query->label = linear_label(key) + ", tile " + std::to_string(tile);
-    auto v = trellis::viterbi(row.unsqueeze(0), code_.spec, *code_.codebook, code_.boundary);
-    auto s = v.states[0].contiguous();
-    query->viterbi_symbols.resize(size_t(s.numel()));
-    const int32_t mask = (1 << code_.spec.kv()) - 1;
-    for (int64_t t = 0; t < s.numel(); ++t) query->viterbi_symbols[size_t(t)] = s.data_ptr<int32_t>()[t] & mask;
-  }
-  return post;
+  QatTileSource s;
+  s.key = key;
+  s.tile = tile;
+  s.q = q;
+  s.code = code_;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto l = latents_.find(key);
+  if (l != latents_.end()) s.w = l->second->w.detach().clone();
+  else if (hardened_weights_.count(key)) s.w = hardened_weights_.at(key);
+  else s.w = it->second.reconstruction;
+  return s;
+}
+
+trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
+                                                  QatTileQuery* query) const {
+  return qat_tile_posterior(tile_source(layer, linear, tile), T, query);
 }
 
 }  // namespace bcjr::quant

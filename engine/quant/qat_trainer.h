@@ -1,9 +1,13 @@
-// The BCJR-QAT loop on a loaded model (ALGORITHM.md 6): PTQ initialisation, W_latent per target
+// The BCJR-QAT loop on a loaded model (docs/ALGORITHM.md 6): PTQ initialisation, W_latent per target
 // linear, student forward with soft-quantised weights at the step's T against cached teacher
 // log-probabilities, forward KL over the full vocabulary in fp32, AdamW with global grad-norm
 // clipping, multi-layer modes, hardening by Viterbi, metrics, checkpoints and resume. Every
 // quantised weight reaches the model through a weight provider, so the model's own parameters
 // stay the teacher's. QatSession (qat_session.h) wraps this for the CLI and the GUI.
+// This file and qat_trainer.cpp hold the run and its step loop; the other parts live apart, each
+// readable alone: a trainable linear and its metrics (qat_latent.h), checkpoints
+// (qat_checkpoint.h), results.json and snapshots (qat_results.h), and the tile-posterior service
+// other threads call (qat_tile_posterior.h).
 #pragma once
 
 #include <torch/types.h>
@@ -17,11 +21,15 @@
 #include <vector>
 
 #include "engine/model/llama.h"
+#include "engine/quant/gradient_rule.h"
 #include "engine/quant/ptq_model.h"
 #include "engine/quant/qat_config.h"
+#include "engine/quant/qat_data.h"
 #include "engine/quant/qat_metrics.h"
-#include "engine/quant/trellis_code.h"
+#include "engine/quant/qat_results.h"
+#include "engine/quant/qat_tile_posterior.h"
 #include "engine/quant/run_folder.h"
+#include "engine/quant/trellis_code.h"
 
 namespace bcjr {
 class ProgressReporter;
@@ -35,14 +43,8 @@ class AdamW;
 
 namespace bcjr::quant {
 
-// Token ids the run works on (the CLI tokenises text; tests give ids directly).
-struct QatData {
-  std::vector<int64_t> calibration;  // calibration text, no BOS
-  std::vector<int64_t> eval_stream;  // perplexity stream (BOS first where the model has one); empty: no eval
-  std::string eval_source;           // file name, for the protocol
-  std::string eval_sha256;
-  std::string bos_policy;
-};
+struct LatentLinear;
+class ScalarRule;
 
 struct QatHooks {
   ProgressReporter* progress = nullptr;
@@ -51,13 +53,6 @@ struct QatHooks {
   const std::atomic<bool>* cancel = nullptr;
   // Called between steps; blocks while the run is paused (returns at once otherwise).
   std::function<void()> wait_if_paused;
-};
-
-struct PerplexityFigure {
-  std::string label;  // "FP", "PTQ", "QAT"
-  double ppl = -1, mean_nll = 0;
-  int64_t windows = 0, tokens = 0, ctx = 0;
-  std::string dtype;  // of the model while it was measured ("fp32"): part of the protocol
 };
 
 class QatTrainer {
@@ -75,16 +70,13 @@ class QatTrainer {
   void replace_schedule(const TemperatureSchedule& s);
   TemperatureSchedule schedule() const;
 
-  // Posterior of one tile of a target linear's current W_latent at temperature T (thread-safe;
-  // before training starts it uses the PTQ reconstruction). Also returns the tile's target
-  // weights and its hard Viterbi symbols.
-  struct TileQuery {
-    std::vector<float> target;          // the tile's 256 normalised weights
-    std::vector<int32_t> viterbi_symbols;  // per trellis step
-    std::string label;
-  };
+  // What the posterior of one tile of a target linear needs, copied under the lock (thread-safe):
+  // the current W_latent while the linear trains, its hardened weight after, the PTQ reconstruction
+  // before training starts. The computation itself is qat_tile_posterior (qat_tile_posterior.h).
+  QatTileSource tile_source(int64_t layer, const std::string& linear, int64_t tile) const;
+  // tile_source, then qat_tile_posterior on this thread.
   trellis::TilePosterior tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
-                                        TileQuery* query) const;
+                                        QatTileQuery* query) const;
 
   const std::map<LinearKey, PtqLinearResult>& ptq() const { return ptq_; }
   const std::map<LinearKey, QuantizedLinear>& hardened() const { return hardened_; }
@@ -93,7 +85,6 @@ class QatTrainer {
   int64_t steps_done() const { return global_step_; }
 
  private:
-  struct Latent;
   void prepare_ptq();
   std::vector<std::vector<int64_t>> phases() const;
   void start_phase(int64_t phase);
@@ -101,16 +92,15 @@ class QatTrainer {
   void finish_phase();
   void write_checkpoint();
   bool load_checkpoint();
+  QatResultsSource results_source() const;
   void install(const std::vector<int64_t>& soft_layers, double T);
   void install_constants(const std::map<LinearKey, torch::Tensor>& weights);
   void uninstall();
   torch::Tensor teacher_log_probs(int64_t window_index, const torch::Tensor& tokens);
   double perplexity(const std::string& label);
   void write_results();
-  void write_snapshots();
-  LinearStepMetrics linear_metrics(Latent& l, bool count_flips);
   // The AdamW learning rate of a linear: config lr, times its PTQ scale with lr_units "normalised".
-  double learning_rate(const Latent& l) const;
+  double learning_rate(const LatentLinear& l) const;
   void log(const std::string& line);
   void check_cancel();
   void poll_cancel();
@@ -121,6 +111,10 @@ class QatTrainer {
   RunFolder run_;
   QatHooks hooks_;
   TrellisCode code_;
+  // The method: how the student's weight is made from W_latent (gradient_rule.h). The scalar
+  // baselines also stand in for the trellis in PTQ, metrics, hardening and snapshots.
+  std::unique_ptr<GradientRule> rule_;
+  ScalarRule* scalar_ = nullptr;  // rule_, when the method is a scalar baseline
   // Guards schedule_, latents_ (the map and the values of W_latent) and hardened_weights_ against
   // tile_posterior on another thread; ptq_ is written only before ready_ is set.
   mutable std::mutex mutex_;
@@ -128,7 +122,7 @@ class QatTrainer {
   TemperatureSchedule schedule_;
   std::map<LinearKey, PtqLinearResult> ptq_;
   std::map<LinearKey, QuantizedLinear> hardened_;
-  std::map<LinearKey, std::unique_ptr<Latent>> latents_;  // the current phase's trainable linears
+  std::map<LinearKey, std::unique_ptr<LatentLinear>> latents_;  // the current phase's trainable linears
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::map<LinearKey, torch::Tensor> hardened_weights_;  // dequantised hardened_, for installing
   std::vector<PerplexityFigure> ppl_;

@@ -236,7 +236,7 @@ class TestRuns : public QObject {
     studio::MainWindow w({g_runs->model, g_runs->tokens});
     auto* editor = w.findChild<widgets::ScheduleEditor*>("scheduleEditor");
     QCOMPARE(editor->steps(), 10);  // the editor's own default before
-    w.resumeRunAt(run);
+    w.resumeTraining(run);
     // The editor shows what runs: the run's schedule over its steps, so an edit during the run
     // (sent as the editor's T per step) keeps it.
     const auto naive = quant::TemperatureSchedule::preset("naive");
