@@ -91,6 +91,7 @@ class TestMethodsGui : public QObject {
     quant::QatConfig c = test::tiny_qat_run(model, tokens);
     c.method = quant::QatMethod::JacQuant;
     c.lr = 1e-2;
+    c.lr_units = "weight";
     studio::MainWindow w({QString::fromStdString(model), QString::fromStdString(tokens)});
     w.resize(1280, 800);
     studio::TrainRequest r;
