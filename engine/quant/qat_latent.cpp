@@ -18,8 +18,7 @@ std::unique_ptr<LatentLinear> LatentLinear::from_ptq(const LinearKey& key, const
   return l;
 }
 
-LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps,
-                                      bool flips) {
+LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps) {
   torch::NoGradGuard ng;
   LinearStepMetrics m;
   m.layer = l.key.first;
@@ -36,13 +35,14 @@ LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, 
   m.predicted = double(steps) * lr / l.q->scale;
   m.tiles = l.q->tiles();
   m.trellis_steps = l.q->states.numel();
-  if (flips) {
-    auto states = harden(*l.q, code, l.w.detach());
-    auto f = count_flips(states, l.q->states);
-    m.flips = f.steps;
-    m.tiles_touched = f.tiles;
-  }
   return m;
+}
+
+void count_latent_flips(const LatentLinear& l, const TrellisCode& code, LinearStepMetrics& m) {
+  torch::NoGradGuard ng;
+  auto f = count_flips(harden(*l.q, code, l.w.detach()), l.q->states);
+  m.flips = f.steps;
+  m.tiles_touched = f.tiles;
 }
 
 }  // namespace bcjr::quant
