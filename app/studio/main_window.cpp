@@ -126,6 +126,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     statusBar()->showMessage(tr("Cancelled"));
     setRunning(false);
   });
+  connect(training_, &TrainingWorker::controlFailed, this, [this](const QString& message) {
+    log(message);
+    statusBar()->showMessage(message, 10000);
+  });
   connect(training_, &TrainingWorker::failed, this, [this](const QString& message) {
     log(tr("error: %1").arg(message));
     QMessageBox::warning(this, tr("BCJR-QAT"), message);
@@ -154,7 +158,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
 }
 
 MainWindow::~MainWindow() {
-  // The posterior worker asks the training worker for its session: stop it first.
+  // The posterior worker asks the training worker for its session: stop it first. Both stop at the
+  // engine's next cancellation check, a paused run included.
+  worker_->stop();
   training_->cancel();
   worker_thread_.quit();
   worker_thread_.wait();
@@ -223,7 +229,7 @@ void MainWindow::togglePause() {
   } else {
     training_->pause();
     pause_action_->setText(tr("&Continue"));
-    log(tr("pausing after the current step"));
+    log(tr("pausing at the engine's next check, inside the current step"));
   }
 }
 

@@ -132,6 +132,7 @@ void PosteriorTab::send() {
     thermo_pending_ = false;
     QVector<double> grid;
     for (int i = 0; i <= 16; ++i) grid.append(std::pow(10.0, -2.5 + 2.5 * i / 16));  // 0.003 .. 1
+    r.generation = worker_->nextThermoGeneration();  // a newer curve supersedes this one
     Q_EMIT requestThermodynamics(r, grid);
   }
 }
