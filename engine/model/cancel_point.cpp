@@ -23,7 +23,7 @@ class CancelPoint : public torch::autograd::Function<CancelPoint> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_out) {
     auto holder = c10::static_intrusive_pointer_cast<TokenHolder>(ctx->saved_data["cancel"].toCapsule());
-    CancelScope scope(holder->token);
+    CancelScope scope(holder->token ? holder->token : current_cancel_token_shared());
     check_cancel();
     return {grad_out[0]};
   }

@@ -61,7 +61,7 @@ class SoftQuantizeFunction : public torch::autograd::Function<SoftQuantizeFuncti
     auto cancel = c10::static_intrusive_pointer_cast<CancelTokenHolder>(ctx->saved_data["cancel"].toCapsule());
     // A cancel surfaces here as bcjr::Cancelled, which the autograd engine rethrows to the caller
     // of backward() as a c10::Error: callers that cancel check their token after a failed backward.
-    CancelScope scope(cancel->token);
+    CancelScope scope(cancel->token ? cancel->token : current_cancel_token_shared());
     auto g = grad_out[0];
     if (!g.defined()) g = torch::zeros_like(w);
     BcjrResult r = bcjr_vjp(w.detach(), g.to(torch::kFloat32).contiguous(), spec, *holder->cb, opt);
