@@ -73,22 +73,10 @@ QString first_line(const std::exception& e) { return QString::fromStdString(e.wh
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
   qRegisterMetaType<TileRequest>();
   qRegisterMetaType<widgets::PosteriorSnapshot>();
-  qRegisterMetaType<widgets::ThermoSnapshot>();
 }
 
 widgets::PosteriorSnapshot EngineWorker::posterior(const TileRequest& r) {
   return to_snapshot(physics::tile_posterior_view(problem_of(r, "Gaussian tile (seed %1)"), r.T));
-}
-
-widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
-  const physics::TileThermodynamics th = physics::tile_thermodynamics(
-      problem_of(r, "a Gaussian tile (seed %1)"), std::vector<double>(temperatures.begin(), temperatures.end()));
-  widgets::ThermoSnapshot s;
-  s.label = QString::fromStdString(th.label);
-  s.temperature = QVector<double>(th.temperature.begin(), th.temperature.end());
-  s.free_energy = QVector<double>(th.free_energy.begin(), th.free_energy.end());
-  s.energy = QVector<double>(th.energy.begin(), th.energy.end());
-  return s;
 }
 
 widgets::PosteriorSnapshot EngineWorker::runPosterior(const TileRequest& r) const {
@@ -103,19 +91,6 @@ void EngineWorker::computePosterior(const TileRequest& r) {
     auto s = abandonable([this] { return stopping_.load(); },
                          [&] { return r.run_layer >= 0 ? runPosterior(r) : posterior(r); });
     Q_EMIT posteriorReady(s);
-  } catch (const Cancelled&) {
-  } catch (const std::exception& e) {
-    Q_EMIT failed(first_line(e));
-  }
-}
-
-void EngineWorker::computeThermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
-  if (stopping_ || r.generation < latest_thermo_.load()) return;  // superseded while queued
-  try {
-    // A newer curve asked for while this one computes makes this one stop at the engine's next check.
-    auto s = abandonable([this, g = r.generation] { return stopping_.load() || g < latest_thermo_.load(); },
-                         [&] { return thermodynamics(r, temperatures); });
-    Q_EMIT thermodynamicsReady(s);
   } catch (const Cancelled&) {
   } catch (const std::exception& e) {
     Q_EMIT failed(first_line(e));

@@ -1,10 +1,8 @@
-// The object that asks the engine for posteriors and thermodynamics in bcjr-studio (the engine's
-// tile services, engine/physics/tile_posterior_view.h, compute them; this only converts requests
-// and results). It lives in its own QThread; the window reaches it only through queued calls and
+// The object that asks the engine for tile posteriors in bcjr-studio (the engine's tile service,
+// engine/physics/tile_posterior_view.h, computes them; this only converts requests and results). It lives in its own QThread; the window reaches it only through queued calls and
 // hears back through signals carrying value snapshots; every engine error arrives as failed().
-// Requests that a newer one has superseded are dropped, so dragging a slider never queues up work;
-// a thermodynamics curve being computed stops when a newer one is asked for, and stop() ends any
-// computation at its next cancellation check (for quitting).
+// Requests that a newer one has superseded are dropped, so dragging a slider never queues up work,
+// and stop() ends any computation at its next cancellation check (for quitting).
 #pragma once
 
 #include <QObject>
@@ -12,7 +10,6 @@
 #include <QVector>
 #include <atomic>
 
-#include "widgets/ising_panel.h"
 #include "widgets/snapshots.h"
 
 namespace bcjr::studio {
@@ -38,30 +35,25 @@ class EngineWorker : public QObject {
   Q_OBJECT
  public:
   explicit EngineWorker(QObject* parent = nullptr);
-  // Called from the GUI thread before queuing a request: anything older is skipped. Posterior and
-  // thermodynamics requests are counted apart (a posterior does not supersede a curve).
+  // Called from the GUI thread before queuing a request: anything older is skipped.
   quint64 nextGeneration() { return ++latest_; }
-  quint64 nextThermoGeneration() { return ++latest_thermo_; }
   // Thread-safe: every computation in progress or queued stops (Cancelled, not reported).
   void stop() { stopping_ = true; }
   // Where tiles of a running session come from (set once, before requests arrive).
   void setTrainingWorker(TrainingWorker* t) { training_ = t; }
   // Computes synchronously on the calling thread (the tests use this; the GUI goes through slots).
   static widgets::PosteriorSnapshot posterior(const TileRequest& r);
-  static widgets::ThermoSnapshot thermodynamics(const TileRequest& r, const QVector<double>& temperatures);
 
  public Q_SLOTS:
   void computePosterior(const bcjr::studio::TileRequest& r);
-  void computeThermodynamics(const bcjr::studio::TileRequest& r, const QVector<double>& temperatures);
 
  Q_SIGNALS:
   void posteriorReady(const bcjr::widgets::PosteriorSnapshot& s);
-  void thermodynamicsReady(const bcjr::widgets::ThermoSnapshot& s);
   void failed(const QString& message);
 
  private:
   widgets::PosteriorSnapshot runPosterior(const TileRequest& r) const;
-  std::atomic<quint64> latest_{0}, latest_thermo_{0};
+  std::atomic<quint64> latest_{0};
   std::atomic<bool> stopping_{false};
   TrainingWorker* training_ = nullptr;
 };

@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <random>
 
 #include "engine/core/cancel.h"
 #include "engine/core/error.h"
@@ -23,14 +22,6 @@ trellis::BcjrOptions options(const TileProblem& p, double T) {
 }
 
 }  // namespace
-
-std::vector<float> gaussian_tile(const trellis::Codebook& codebook, int n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.f, 0.9f * codebook.rms());
-  std::vector<float> w(size_t(std::max(0, n)));
-  for (auto& x : w) x = normal(rng);
-  return w;
-}
 
 TilePosteriorView tile_posterior_view(const TileProblem& p, double T) {
   const trellis::BcjrOptions opt = options(p, T);

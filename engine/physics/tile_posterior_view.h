@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/physics/spin_chain.h"  // gaussian_tile
 #include "engine/trellis/codebook.h"
 #include "engine/trellis/trellis_spec.h"
 
@@ -24,10 +25,6 @@ struct TileProblem {
   std::vector<float> weights;
   std::string label;  // "Gaussian tile (seed 3)", "layer 4 q_proj, tile 17"
 };
-
-// A tile of n Gaussian weights drawn from `seed`, scaled like the quantiser's input: RMS 0.9 x the
-// codebook's RMS (QTIP's rms factor).
-std::vector<float> gaussian_tile(const trellis::Codebook& codebook, int n, uint64_t seed);
 
 struct TilePosteriorView {
   std::string label;

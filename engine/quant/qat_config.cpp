@@ -16,6 +16,9 @@ void QatConfig::validate() const {
              multi_layer, "' (expected independent, greedy or joint)");
   BCJR_CHECK(ptq_mode == "rht" || ptq_mode == "ldlq", "QAT: --ptq '", ptq_mode, "' (expected rht or ldlq)");
   quant.validate();
+  jacquant.validate();
+  BCJR_CHECK(is_trellis_method(method) || ptq_mode == "rht", "QAT: --ptq ", ptq_mode,
+             " is a trellis PTQ; method ", qat_method_name(method), " starts from its own");
   BCJR_CHECK(steps >= 0, "QAT: --steps ", steps, " must be >= 0 (0: PTQ only)");
   BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr);
   BCJR_CHECK(lr_units == "weight" || lr_units == "normalised", "QAT: --lr-units '", lr_units,
@@ -36,7 +39,7 @@ int64_t QatConfig::total_steps() const {
 }
 
 nlohmann::json QatConfig::to_json() const {
-  return {{"model", model},
+  nlohmann::json j = {{"model", model},
           {"data", data},
           {"eval_data", eval_data},
           {"layers", layers},
@@ -60,7 +63,10 @@ nlohmann::json QatConfig::to_json() const {
           {"eval_ctx", eval_ctx},
           {"eval_windows", eval_windows},
           {"eval_before_after", eval_before_after},
-          {"device", device}};
+          {"device", device},
+          {"method", qat_method_name(method)}};
+  if (method == QatMethod::JacQuant) j["jacquant"] = jacquant.to_json();
+  return j;
 }
 
 QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& source) {
@@ -73,6 +79,9 @@ QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& sourc
     if (j.contains("layers")) c.layers = j.at("layers").get<std::vector<int64_t>>();
     c.multi_layer = j.value("multi_layer", c.multi_layer);
     c.ptq_mode = j.value("ptq_mode", c.ptq_mode);
+    // Written before the methods existed: the BCJR soft codeword.
+    if (j.contains("method")) c.method = parse_qat_method(j.at("method").get<std::string>(), source + " \"method\"");
+    if (j.contains("jacquant")) c.jacquant = JacQuantOptions::from_json(j.at("jacquant"), source);
     if (j.contains("quant")) c.quant = QuantParams::from_json(j.at("quant"), source);
     if (j.contains("schedule")) c.schedule = TemperatureSchedule::from_json(j.at("schedule"), source + " schedule");
     c.steps = j.value("steps", c.steps);

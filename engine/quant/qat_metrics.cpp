@@ -11,11 +11,17 @@ double voronoi_radius(double sigma_w, int k, int V) {
 
 nlohmann::json to_json(const StepMetrics& m) {
   nlohmann::json lin = nlohmann::json::array();
-  for (const auto& l : m.linears)
+  for (const auto& l : m.linears) {
     lin.push_back({{"layer", l.layer},         {"linear", l.linear},       {"drift_rms", l.drift_rms},
                    {"drift_max", l.drift_max}, {"drift_path", l.drift_path}, {"sigma_w", l.sigma_w},
                    {"radius", l.radius},       {"predicted", l.predicted}, {"flips", l.flips},
                    {"tiles_touched", l.tiles_touched}, {"tiles", l.tiles}, {"trellis_steps", l.trellis_steps}});
+    const SlopeSummary& s = l.slopes;
+    if (!s.hist.empty())
+      lin.back()["slopes"] = {{"mean", s.mean},     {"sd", s.sd},         {"min", s.min},   {"max", s.max},
+                              {"probe", s.probe},   {"dither", s.dither}, {"range", {s.lo, s.hi}},
+                              {"hist", s.hist}};
+  }
   return {{"step", m.step},           {"phase", m.phase},       {"phase_step", m.phase_step}, {"T", m.T},
           {"kl", m.kl},               {"lr", m.lr},             {"grad_norm", m.grad_norm},
           {"window_start", m.window_start}, {"seconds", m.seconds}, {"peak_rss_mb", m.peak_rss_mb},
@@ -49,6 +55,21 @@ StepMetrics step_metrics_from_json(const nlohmann::json& j) {
     x.tiles_touched = l.value("tiles_touched", int64_t(-1));
     x.tiles = l.value("tiles", int64_t(0));
     x.trellis_steps = l.value("trellis_steps", int64_t(0));
+    if (l.contains("slopes")) {
+      const auto& s = l.at("slopes");
+      x.slopes.mean = s.value("mean", 0.0);
+      x.slopes.sd = s.value("sd", 0.0);
+      x.slopes.min = s.value("min", 0.0);
+      x.slopes.max = s.value("max", 0.0);
+      x.slopes.probe = s.value("probe", -1.0);
+      x.slopes.dither = s.value("dither", -1.0);
+      auto range = s.value("range", std::vector<double>{0.0, 0.0});
+      if (range.size() == 2) {
+        x.slopes.lo = range[0];
+        x.slopes.hi = range[1];
+      }
+      x.slopes.hist = s.value("hist", std::vector<int64_t>{});
+    }
     m.linears.push_back(x);
   }
   return m;

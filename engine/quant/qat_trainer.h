@@ -1,4 +1,4 @@
-// The BCJR-QAT loop on a loaded model (ALGORITHM.md 6): PTQ initialisation, W_latent per target
+// The BCJR-QAT loop on a loaded model (docs/ALGORITHM.md 6): PTQ initialisation, W_latent per target
 // linear, student forward with soft-quantised weights at the step's T against cached teacher
 // log-probabilities, forward KL over the full vocabulary in fp32, AdamW with global grad-norm
 // clipping, multi-layer modes, hardening by Viterbi, metrics, checkpoints and resume. Every
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/model/llama.h"
+#include "engine/quant/gradient_rule.h"
 #include "engine/quant/ptq_model.h"
 #include "engine/quant/qat_config.h"
 #include "engine/quant/qat_data.h"
@@ -41,6 +42,7 @@ class AdamW;
 namespace bcjr::quant {
 
 struct LatentLinear;
+class ScalarRule;
 
 // What the trainer reports to, and takes from, its owner (QatSession). Cancellation and pause come
 // through the training thread's cancellation token (engine/core/cancel.h), installed by the owner.
@@ -108,6 +110,10 @@ class QatTrainer {
   RunFolder run_;
   QatHooks hooks_;
   TrellisCode code_;
+  // The method: how the student's weight is made from W_latent (gradient_rule.h). The scalar
+  // baselines also stand in for the trellis in PTQ, metrics, hardening and snapshots.
+  std::unique_ptr<GradientRule> rule_;
+  ScalarRule* scalar_ = nullptr;  // rule_, when the method is a scalar baseline
   // Guards schedule_, latents_ (the map and the values of W_latent) and hardened_weights_ against
   // tile_source on another thread; held only to copy or publish, never during a computation.
   // ptq_ is written only before ready_ is set; everything else, the step counters included, is
