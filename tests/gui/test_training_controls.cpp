@@ -1,7 +1,6 @@
 // The studio's thread boundary as the window uses it: a control the engine refuses (a schedule
-// with a negative temperature) reaches the user as a message instead of escaping a slot; a
-// thermodynamics request superseded while queued is dropped; closing the window while a run is
-// paused (inside a step) returns.
+// with a negative temperature) reaches the user as a message instead of escaping a slot; closing
+// the window while a run is paused (inside a step) returns.
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
@@ -57,28 +56,6 @@ class TestTrainingControls : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() == 1, 300000);
     thread.quit();
     thread.wait();
-  }
-
-  void aSupersededThermodynamicsRequestIsDropped() {
-    studio::EngineWorker w;
-    QSignalSpy ready(&w, &studio::EngineWorker::thermodynamicsReady);
-    studio::TileRequest r;
-    r.L = 6;
-    r.code = "1mad";
-    r.V = 1;
-    r.n = 32;
-    const quint64 older = w.nextThermoGeneration();
-    const quint64 newer = w.nextThermoGeneration();
-    r.generation = older;
-    w.computeThermodynamics(r, {0.1, 1.0});
-    QCOMPARE(ready.count(), 0);
-    r.generation = newer;
-    w.computeThermodynamics(r, {0.1, 1.0});
-    QCOMPARE(ready.count(), 1);
-    // Posterior requests are counted apart: asking for one does not supersede the curve.
-    w.nextGeneration();
-    w.computeThermodynamics(r, {0.1, 1.0});
-    QCOMPARE(ready.count(), 2);
   }
 
   void theWindowClosesWhileARunIsPaused() {
