@@ -163,19 +163,18 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     statusBar()->showMessage(tr("Cancelled"));
     endRun(RunEnd::Status::Cancelled, tr("cancelled"));
   });
+  // A refused control (a schedule the engine rejects): the run goes on, the message bar says why.
+  connect(training_, &TrainingWorker::controlFailed, this, [this](const QString& message) { showEngineError(message); });
   connect(training_, &TrainingWorker::failed, this, [this](const QString& message) {
     showEngineError(tr("BCJR-QAT: %1").arg(message));
     endRun(RunEnd::Status::Failed, message);
   });
-  // A schedule edited during a run takes effect at the next step.
+  // A schedule edited during a run is posted; the training thread takes it at its next step (a
+  // refused one comes back as controlFailed).
   connect(schedule_, &widgets::ScheduleEditor::scheduleChanged, this, [this] {
     if (!training_->session()) return;
-    try {
-      training_->replaceSchedule(schedule_->temperatures());
-      log(tr("schedule replaced; it takes effect at the next step"));
-    } catch (const std::exception& e) {
-      showEngineError(tr("schedule: %1").arg(QString::fromStdString(e.what())));
-    }
+    training_->replaceSchedule(schedule_->temperatures());
+    log(tr("schedule posted; it takes effect at the next step"));
   });
   // Views redraw at most 25 times a second, however fast steps arrive.
   redraw_timer_ = new QTimer(this);
@@ -190,7 +189,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
 }
 
 MainWindow::~MainWindow() {
-  // The posterior worker asks the training worker for its session: stop it first.
+  // The posterior worker asks the training worker for its session: stop it first. Both stop at the
+  // engine's next cancellation check, a paused run included.
+  worker_->stop();
   training_->cancel();
   worker_thread_.quit();
   worker_thread_.wait();
@@ -308,8 +309,9 @@ void MainWindow::togglePause() {
   } else if (controls_->state() == RunControls::State::Running) {
     training_->pause();
     controls_->setState(RunControls::State::Paused);
-    log(tr("pause asked: the run holds before its next step; Run > Continue goes on, Run > Cancel stops"));
-    statusBar()->showMessage(tr("pause asked, the run holds before its next step (Run > Continue goes on)"));
+    log(tr("pause asked: the run holds at the engine's next check, inside the current step; Run > Continue goes "
+           "on, Run > Cancel stops"));
+    statusBar()->showMessage(tr("pause asked, the run holds at the engine's next check (Run > Continue goes on)"));
   }
 }
 

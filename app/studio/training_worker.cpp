@@ -57,9 +57,13 @@ bool TrainingWorker::paused() const {
 void TrainingWorker::replaceSchedule(const QVector<double>& temperatures) {
   auto s = session();
   if (!s || temperatures.isEmpty()) return;
-  std::vector<std::pair<double, double>> pts;
-  for (int i = 0; i < temperatures.size(); ++i) pts.emplace_back(double(i), temperatures[i]);
-  s->replace_schedule(quant::TemperatureSchedule::points(std::move(pts)));
+  try {
+    std::vector<std::pair<double, double>> pts;
+    for (int i = 0; i < temperatures.size(); ++i) pts.emplace_back(double(i), temperatures[i]);
+    s->replace_schedule(quant::TemperatureSchedule::points(std::move(pts)));  // posted, taken at the next step
+  } catch (const std::exception& e) {
+    Q_EMIT controlFailed(tr("schedule not replaced: %1").arg(QString::fromStdString(e.what()).section('\n', 0, 0)));
+  }
 }
 
 void TrainingWorker::start(const TrainRequest& request) {

@@ -1,5 +1,7 @@
 #include "engine/core/atomic_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 
@@ -51,6 +54,31 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   write_file_atomic(path, [&](std::ostream& os) { os.write(bytes.data(), std::streamsize(bytes.size())); });
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  BCJR_CHECK(line.find('\n') == std::string::npos, path, ": a line to append holds a newline");
+  const std::string bytes = line + "\n";
+  // One process-wide lock: a failed write is cut back to the size before it, which another
+  // appender must not have moved meanwhile. Held for one write() of one line.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  BCJR_CHECK(fd >= 0, path, ": cannot open for appending: ", std::strerror(errno));
+  struct stat st {};
+  const bool sized = ::fstat(fd, &st) == 0;
+  ssize_t n;
+  do {
+    n = ::write(fd, bytes.data(), bytes.size());
+  } while (n < 0 && errno == EINTR);
+  const int err = errno;
+  if (n != ssize_t(bytes.size())) {
+    // Leave the line absent rather than torn.
+    if (n > 0 && sized) (void)!::ftruncate(fd, st.st_size);
+    ::close(fd);
+    fail(path, ": cannot append a line: ", n < 0 ? std::strerror(err) : "short write (disk full?)");
+  }
+  ::close(fd);
 }
 
 std::string read_file(const std::string& path) {

@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/core/hash.h"
 #include "engine/core/progress.h"
@@ -39,6 +40,7 @@ double summed_nll(LlamaModel& model, const torch::Tensor& hidden, const torch::T
   const int64_t chunk = std::max<int64_t>(1, (16ll << 20) / vocab);
   double total = 0;
   for (int64_t r = 0; r < rows; r += chunk) {
+    check_cancel();
     const int64_t n = std::min(chunk, rows - r);
     auto logits = model->head(hidden.narrow(0, r, n)).to(torch::kFloat32);
     auto logp = torch::log_softmax(logits, -1).gather(1, targets.narrow(0, r, n).unsqueeze(1));

@@ -2,11 +2,10 @@
 
 #include <torch/torch.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/core/hash.h"
 #include "engine/core/progress.h"
@@ -16,24 +15,37 @@
 #include "engine/quant/run_folder.h"
 #include "engine/quant/run_status.h"
 #include "engine/quant/token_data.h"
-#include "engine/trellis/tile_posterior.h"
 
 namespace bcjr::quant {
 
 struct QatSession::Impl {
+  Impl(QatConfig c, std::string d)
+      : config(std::move(c)), dir(std::move(d)), token(std::make_shared<CancelToken>(current_cancel_token_shared())) {}
   QatConfig config;
   std::string dir;
   ProgressReporter* progress = nullptr;
   std::function<void(const StepMetrics&)> on_step;
   std::function<void(const std::string&)> on_log;
-  std::atomic<bool> cancel{false};
-  std::atomic<bool> pause{false};
-  std::mutex pause_mutex;
-  std::condition_variable pause_cv;
-  mutable std::mutex trainer_mutex;  // guards `trainer` being set and reset
+  std::shared_ptr<CancelToken> token;  // pause, continue, cancel; installed on run()'s thread
+  ScheduleMailbox schedules;           // replacements, taken by the trainer at its next step
+  mutable std::mutex trainer_mutex;    // guards `trainer` being set and reset; held only to copy a tile
   QatTrainer* trainer = nullptr;
-  std::unique_ptr<TemperatureSchedule> pending_schedule;  // replaced before training began
 };
+
+namespace {
+
+// Stage events to the owner's reporter; a cancel also stops a reporter-driven loop.
+class SessionProgress : public ProgressReporter {
+ public:
+  SessionProgress(const CancelToken* token, ProgressReporter* next) : token_(token), next_(next) {}
+  bool report(const ProgressEvent& e) override { return !token_->cancelled() && (!next_ || next_->report(e)); }
+
+ private:
+  const CancelToken* token_;
+  ProgressReporter* next_;
+};
+
+}  // namespace
 
 QatSession::QatSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 QatSession::~QatSession() = default;
@@ -58,10 +70,7 @@ std::unique_ptr<QatSession> QatSession::create(const QatConfig& config, const st
   config.validate();
   auto run = RunFolder::create(run_dir, overwrite);
   run.write_manifest({{"kind", "bcjr-qat"}, {"config", config.to_json()}, {"build", build_info_json()}});
-  auto impl = std::make_unique<Impl>();
-  impl->config = config;
-  impl->dir = run_dir;
-  return std::unique_ptr<QatSession>(new QatSession(std::move(impl)));
+  return std::unique_ptr<QatSession>(new QatSession(std::make_unique<Impl>(config, run_dir)));
 }
 
 std::unique_ptr<QatSession> QatSession::resume(const std::string& run_dir) {
@@ -69,10 +78,8 @@ std::unique_ptr<QatSession> QatSession::resume(const std::string& run_dir) {
   auto manifest = run.read_manifest();
   BCJR_CHECK(manifest.value("kind", std::string()) == "bcjr-qat" && manifest.contains("config"), run_dir,
              "/run.json: not a BCJR-QAT run");
-  auto impl = std::make_unique<Impl>();
-  impl->config = QatConfig::from_json(manifest.at("config"), run_dir + "/run.json");
-  impl->dir = run_dir;
-  return std::unique_ptr<QatSession>(new QatSession(std::move(impl)));
+  return std::unique_ptr<QatSession>(
+      new QatSession(std::make_unique<Impl>(QatConfig::from_json(manifest.at("config"), run_dir + "/run.json"), run_dir)));
 }
 
 void QatSession::set_progress(ProgressReporter* p) { impl_->progress = p; }
@@ -81,25 +88,13 @@ void QatSession::set_log_callback(std::function<void(const std::string&)> cb) { 
 const QatConfig& QatSession::config() const { return impl_->config; }
 const std::string& QatSession::run_dir() const { return impl_->dir; }
 
-void QatSession::pause() { impl_->pause = true; }
-void QatSession::unpause() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->pause_mutex);
-    impl_->pause = false;
-  }
-  impl_->pause_cv.notify_all();
-}
-bool QatSession::paused() const { return impl_->pause; }
-void QatSession::cancel() {
-  impl_->cancel = true;
-  impl_->pause_cv.notify_all();
-}
+void QatSession::pause() { impl_->token->pause(); }
+void QatSession::unpause() { impl_->token->unpause(); }
+bool QatSession::paused() const { return impl_->token->paused(); }
+void QatSession::cancel() { impl_->token->cancel(); }
+CancelToken& QatSession::cancel_token() { return *impl_->token; }
 
-void QatSession::replace_schedule(const TemperatureSchedule& s) {
-  std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
-  if (impl_->trainer) impl_->trainer->replace_schedule(s);
-  else impl_->pending_schedule = std::make_unique<TemperatureSchedule>(s);
-}
+void QatSession::replace_schedule(const TemperatureSchedule& s) { impl_->schedules.post(s); }
 
 QatOutcome QatSession::run() {
   RunStatusWriter status(impl_->dir);
@@ -108,10 +103,11 @@ QatOutcome QatSession::run() {
 
 QatOutcome QatSession::run_steps() {
   Impl& s = *impl_;
+  CancelScope cancel_scope(s.token);
   auto run = RunFolder::open(s.dir);
   BCJR_CHECK(s.config.device != "cuda" || torch::cuda::is_available(),
              "QAT: --device cuda, but no CUDA device is available to this build");
-  CancelFlagReporter progress(&s.cancel, s.progress);
+  SessionProgress progress(s.token.get(), s.progress);
   auto loaded = model::load_model(s.config.model, &progress);
   // Calibration and evaluation never overlap unless asked to (data_split.h).
   const bool split = s.config.splits_data();
@@ -148,17 +144,11 @@ QatOutcome QatSession::run_steps() {
   hooks.progress = &progress;
   hooks.on_step = s.on_step;
   hooks.on_log = s.on_log;
-  hooks.cancel = &s.cancel;
-  hooks.wait_if_paused = [&s] {
-    std::unique_lock<std::mutex> lock(s.pause_mutex);
-    s.pause_cv.wait(lock, [&s] { return !s.pause.load() || s.cancel.load(); });
-  };
+  hooks.schedules = &s.schedules;
   QatTrainer trainer(llama, s.config, std::move(data), run, hooks);
   {
     std::lock_guard<std::mutex> lock(s.trainer_mutex);
     s.trainer = &trainer;
-    if (s.pending_schedule) trainer.replace_schedule(*s.pending_schedule);
-    s.pending_schedule.reset();
   }
   struct Reset {
     Impl& s;
@@ -176,24 +166,13 @@ QatOutcome QatSession::run_steps() {
 }
 
 TilePosteriorView QatSession::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T) const {
-  std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
-  BCJR_CHECK(impl_->trainer, "posterior: the run has not started training yet");
-  QatTileQuery q;
-  auto p = impl_->trainer->tile_posterior(layer, linear, tile, T, &q);
-  TilePosteriorView v;
-  v.label = q.label;
-  v.T = T;
-  v.steps = p.steps;
-  v.symbols = p.symbols;
-  v.V = p.V;
-  v.marginals = p.symbol_marginals;
-  v.mean = p.mean;
-  v.variance = p.variance;
-  v.target = q.target;
-  v.viterbi_symbols.assign(q.viterbi_symbols.begin(), q.viterbi_symbols.end());
-  v.log_z = p.log_z;
-  v.method = p.method;
-  return v;
+  QatTileSource source;
+  {
+    std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
+    BCJR_CHECK(impl_->trainer, "posterior: the run has not started training yet");
+    source = impl_->trainer->tile_source(layer, linear, tile);
+  }
+  return qat_tile_posterior(source, T);  // outside every lock
 }
 
 }  // namespace bcjr::quant

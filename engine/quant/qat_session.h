@@ -1,7 +1,9 @@
 // The engine object a GUI worker thread (or `bcjr train`) owns for one BCJR-QAT run: create or
 // resume a run folder, run it (blocking, on the caller's thread), and from any other thread
 // pause, continue, cancel, replace the temperature schedule, and query the posterior of any tile
-// of a target linear at any T. No torch and no Qt in this header (pimpl).
+// of a target linear at any T. No torch and no Qt in this header (pimpl). The session's
+// cancellation token is created with the creating thread's token as its parent (the CLI's Ctrl-C)
+// and installed on the thread that calls run().
 #pragma once
 
 #include <cstdint>
@@ -11,29 +13,20 @@
 #include <utility>
 #include <vector>
 
+#include "engine/physics/tile_posterior_view.h"
 #include "engine/quant/qat_config.h"
 #include "engine/quant/qat_metrics.h"
 #include "engine/quant/schedule.h"
 
 namespace bcjr {
+class CancelToken;
 class ProgressReporter;
 }
 
 namespace bcjr::quant {
 
 // The posterior of one tile, as plain values (the GUI's posterior view).
-struct TilePosteriorView {
-  std::string label;  // "layer 4 q_proj, tile 17"
-  double T = 0;
-  int steps = 0, symbols = 0, V = 0;
-  std::vector<float> marginals;  // [steps * symbols], row-major by step
-  std::vector<float> mean;       // [steps * V]: the soft codeword
-  std::vector<float> variance;   // [steps * V]
-  std::vector<float> target;     // [steps * V]: the tile's normalised weights
-  std::vector<int> viterbi_symbols;  // [steps]: the hard path's symbols
-  double log_z = 0;
-  std::string method;
-};
+using physics::TilePosteriorView;
 
 struct QatOutcome {
   std::vector<std::pair<std::string, double>> perplexities;  // ("FP", x), ("PTQ", y), ("QAT", z)
@@ -58,14 +51,20 @@ class QatSession {
   // Keeps the folder's status.json (run_status.h) while it runs and records how it ended.
   QatOutcome run();
 
-  // Thread-safe controls.
+  // Thread-safe controls; none of them waits on the training thread's work. Pause and cancel
+  // take effect at the run's next cancellation check (between tile chunks, layers, windows:
+  // well under a second on the CPU); a cancel also ends a pause.
   void pause();
   void unpause();
   bool paused() const;
   void cancel();
-  void replace_schedule(const TemperatureSchedule& schedule);  // from the next step on
+  // Posts the schedule; the training thread takes it at the start of its next step and logs it.
+  void replace_schedule(const TemperatureSchedule& schedule);
+  // Copies what the query needs under a short lock, then computes on the calling thread.
   // Throws a bcjr::Error if the run has not reached training yet or the linear/tile is unknown.
   TilePosteriorView tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T) const;
+  // The run's cancellation token (for tests and benchmarks: its check count and hooks).
+  CancelToken& cancel_token();
 
   const QatConfig& config() const;
   const std::string& run_dir() const;

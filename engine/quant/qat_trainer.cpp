@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/core/progress.h"
 #include "engine/model/perplexity.h"
@@ -16,7 +17,6 @@
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/scalar_rule.h"
 #include "engine/quant/window_sampler.h"
-#include "engine/trellis/tile_posterior.h"
 
 namespace bcjr::quant {
 namespace {
@@ -56,12 +56,8 @@ void QatTrainer::log(const std::string& line) {
   if (hooks_.on_log) hooks_.on_log(line);
 }
 
-void QatTrainer::check_cancel() {
-  if (hooks_.cancel && hooks_.cancel->load()) throw Cancelled();
-}
-
 void QatTrainer::poll_cancel() {
-  check_cancel();
+  check_cancel();  // the thread's token: engine/core/cancel.h
   if (!hooks_.progress || config_.steps == 0) return;
   // Re-reports the step stage (no new line on a terminal) so that a reporter watching Ctrl-C or
   // a GUI flag can stop a long step between two linears.
@@ -79,12 +75,16 @@ std::vector<std::vector<int64_t>> QatTrainer::phases() const {
   return p;
 }
 
-void QatTrainer::replace_schedule(const TemperatureSchedule& s) {
+// On the training thread, at the start of a step: the step counter read here is its own.
+void QatTrainer::take_posted_schedule() {
+  if (!hooks_.schedules) return;
+  std::optional<TemperatureSchedule> s = hooks_.schedules->take();
+  if (!s) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    schedule_ = s;
+    schedule_ = *s;
   }
-  log("schedule replaced before step " + std::to_string(global_step_) + ": " + s.to_json().dump());
+  log("schedule replaced before step " + std::to_string(global_step_) + ": " + s->to_json().dump());
 }
 
 TemperatureSchedule QatTrainer::schedule() const {
@@ -241,9 +241,26 @@ double QatTrainer::learning_rate(const LatentLinear& l) const {
   return config_.lr_units == "normalised" ? config_.lr * l.q->scale : config_.lr;
 }
 
+// LibTorch's autograd engine catches what a backward function throws and rethrows it to the caller
+// of backward() as a c10::Error, so a cancel inside the BCJR VJP or between layers arrives here
+// without its type: it is told apart by the token.
+void QatTrainer::backward(const torch::Tensor& loss) {
+  try {
+    loss.backward();
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const std::exception&) {
+    const CancelToken* token = current_cancel_token();
+    if (token && token->cancelled()) throw Cancelled();
+    throw;
+  }
+}
+
 void QatTrainer::train_step() {
-  if (hooks_.wait_if_paused) hooks_.wait_if_paused();
-  check_cancel();
+  check_cancel();  // the pause gate between steps
+  take_posted_schedule();
+  const CancelToken* token = current_cancel_token();
+  const double paused0 = token ? token->paused_seconds() : 0;
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<int64_t> layers = phases()[phase_];
   const double T = schedule().at(phase_step_, config_.steps);
@@ -264,7 +281,7 @@ void QatTrainer::train_step() {
   auto log_student = torch::log_softmax(logits.to(torch::kFloat32), -1);
   auto kl = (teacher.exp() * (teacher - log_student)).sum(-1).mean();
   optimizer_->zero_grad();
-  kl.backward();
+  backward(kl);
   std::vector<torch::Tensor> params;
   for (auto& kv : latents_) {
     params.push_back(kv.second->w);
@@ -277,6 +294,7 @@ void QatTrainer::train_step() {
   }
   uninstall();
 
+  // The step is done: W_latent and AdamW have moved. What follows only measures it.
   StepMetrics m;
   m.step = global_step_;
   m.phase = phase_;
@@ -288,18 +306,28 @@ void QatTrainer::train_step() {
   m.window_start = sampler.start(phase_step_);
   const bool last = phase_step_ + 1 == config_.steps;
   const bool flips = config_.flips_every > 0 && ((phase_step_ + 1) % config_.flips_every == 0 || last);
-  for (auto& kv : latents_) {
+  for (auto& kv : latents_) {  // cheap: drift and the rule's own figures (the scalar rule's flips too)
     LatentLinear& l = *kv.second;
     m.linears.push_back(scalar_ ? scalar_->step_metrics(l, learning_rate(l), phase_step_ + 1, flips)
-                                : latent_step_metrics(l, code_, learning_rate(l), phase_step_ + 1, flips));
+                                : latent_step_metrics(l, code_, learning_rate(l), phase_step_ + 1));
     rule_->add_metrics(l, m.linears.back());
   }
-  if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
-    install(layers, T);
-    m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
+  bool cancelled = false;
+  try {  // a Viterbi of every trellis linear, a perplexity: long, so cancellable; a cancel leaves them out
+    size_t i = 0;
+    if (flips && !scalar_)
+      for (auto& kv : latents_) count_latent_flips(*kv.second, code_, m.linears[i++]);
+    if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
+      install(layers, T);
+      m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
+      uninstall();
+    }
+  } catch (const Cancelled&) {
     uninstall();
+    cancelled = true;
   }
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double paused = token ? token->paused_seconds() - paused0 : 0;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - paused;
   m.peak_rss_mb = peak_rss_mb();
   ++phase_step_;
   ++global_step_;
@@ -307,6 +335,7 @@ void QatTrainer::train_step() {
   if (hooks_.on_step) hooks_.on_step(m);
   if ((config_.checkpoint_every > 0 && phase_step_ % config_.checkpoint_every == 0) || phase_step_ == config_.steps)
     write_checkpoint();
+  if (cancelled) throw Cancelled();
 }
 
 void QatTrainer::finish_phase() {
@@ -529,11 +558,6 @@ QatTileSource QatTrainer::tile_source(int64_t layer, const std::string& linear, 
   else if (hardened_weights_.count(key)) s.w = hardened_weights_.at(key);
   else s.w = it->second.reconstruction;
   return s;
-}
-
-trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
-                                                  QatTileQuery* query) const {
-  return qat_tile_posterior(tile_source(layer, linear, tile), T, query);
 }
 
 }  // namespace bcjr::quant

@@ -1,5 +1,6 @@
 #include "engine/quant/run_folder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -63,26 +64,26 @@ nlohmann::json RunFolder::read_manifest() const {
   }
 }
 
-void RunFolder::append_metrics(const nlohmann::json& line) const {
-  const std::string p = file("metrics.jsonl");
-  std::string text = fs::exists(p) ? read_file(p) : std::string();
-  text += line.dump() + "\n";
-  write_file_atomic(p, text);
-}
+void RunFolder::append_metrics(const nlohmann::json& line) const { append_line(file("metrics.jsonl"), line.dump()); }
 
 std::vector<nlohmann::json> RunFolder::read_metrics() const {
   const std::string p = file("metrics.jsonl");
   std::vector<nlohmann::json> out;
   if (!fs::exists(p)) return out;
-  std::istringstream in(read_file(p));
+  const std::string text = read_file(p);
+  std::istringstream in(text);
   std::string line;
   int64_t number = 0;
+  size_t offset = 0;
   while (std::getline(in, line)) {
     ++number;
+    offset += line.size() + 1;
     if (line.empty()) continue;
     try {
       out.push_back(nlohmann::json::parse(line));
     } catch (const std::exception& e) {
+      // A last line without its newline is a write a crash cut short: it never happened.
+      if (offset > text.size()) break;
       fail(p, " line ", number, ": not valid JSON: ", e.what());
     }
   }
@@ -97,13 +98,14 @@ void RunFolder::filter_metrics(const std::function<bool(const nlohmann::json&)>&
 }
 
 void RunFolder::log(const std::string& line) const {
-  const std::string p = file("log.txt");
-  std::string text = fs::exists(p) ? read_file(p) : std::string();
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);  // std::gmtime's buffer is shared between threads
   char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  text += std::string(stamp) + " " + line + "\n";
-  write_file_atomic(p, text);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  std::string one = line;
+  std::replace(one.begin(), one.end(), '\n', ' ');  // a log entry is one line
+  append_line(file("log.txt"), std::string(stamp) + " " + one);
 }
 
 std::string RunFolder::checkpoint_path(int64_t step) const {
