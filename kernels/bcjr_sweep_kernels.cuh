@@ -1,7 +1,7 @@
 // The BCJR kernels as templates over (L, kV, V, code), included only by the small instantiation
 // files in kernels/inst/. One thread block per tile and sweep; each thread owns whole groups.
 //
-// Forward (ALGORITHM.md section 4, in log2 units, l_t(s) = -||c(s) - w_t||^2 log2(e) / T): the
+// Forward (docs/ALGORITHM.md section 4, in log2 units, l_t(s) = -||c(s) - w_t||^2 log2(e) / T): the
 // predecessors of the states in group y (s = p*G + y) are the 2^kV states p*G + (y >> ...) that
 // share s >> kV, so a_t(s) = l_t(s) + M_t[s >> kV] with M_t the group log-sums of step t-1:
 //   M_{t+1}[y] = LSE_p (l_t(p*G + y) + M_t[(p*G + y) >> kV]).

@@ -37,6 +37,15 @@ struct FlipSnapshot {
   double trellis_steps = 0, tiles = 0;  // totals of the linear, for fractions
 };
 
+// JacQuant's per-tile slopes b_g of one linear after a step: counts in equal bins over [lo, hi].
+struct SlopeSnapshot {
+  QString linear;  // "L4 q_proj", ...
+  double lo = 0, hi = 0;
+  double mean = 0, sd = 0, min = 0, max = 0;
+  double probe = -1, dither = -1;  // mean raw estimates of the last refresh (-1: none yet)
+  QVector<double> counts;
+};
+
 // One finished training step, as the views need it.
 struct StepSnapshot {
   int step = 0;
@@ -45,6 +54,7 @@ struct StepSnapshot {
   double seconds = 0, peak_mb = 0;
   double eval_ppl = -1;  // -1: not evaluated at this step
   QVector<FlipSnapshot> linears;
+  QVector<SlopeSnapshot> slopes;  // empty unless the method learns slopes (jacquant)
 };
 
 }  // namespace bcjr::widgets
@@ -52,3 +62,4 @@ struct StepSnapshot {
 Q_DECLARE_METATYPE(bcjr::widgets::StepSnapshot)
 Q_DECLARE_METATYPE(bcjr::widgets::PosteriorSnapshot)
 Q_DECLARE_METATYPE(bcjr::widgets::FlipSnapshot)
+Q_DECLARE_METATYPE(bcjr::widgets::SlopeSnapshot)

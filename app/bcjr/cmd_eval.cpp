@@ -1,4 +1,4 @@
-// `bcjr eval`: perplexity of a model on a text by the protocol of ALGORITHM.md 8, printed with
+// `bcjr eval`: perplexity of a model on a text by the protocol of docs/ALGORITHM.md 8, printed with
 // the protocol; optionally with one layer's seven linears replaced from a snapshot.
 #include <cstdio>
 
@@ -93,7 +93,7 @@ BCJR_REGISTER_COMMAND(Command{
     "eval", "perplexity of a model on a text, with the protocol stated",
     "usage: bcjr eval [--model M] [--data FILE] [--ctx 2048] [--max-windows K] [--batch N]\n"
     "                 [--device cpu|cuda] [--dtype fp32|bf16|fp16] [--layer-weights SNAPSHOT --layer I]\n\n"
-    "Perplexity by the protocol of ALGORITHM.md section 8: the text is tokenised, one BOS is put\n"
+    "Perplexity by the protocol of docs/ALGORITHM.md section 8: the text is tokenised, one BOS is put\n"
     "at its start, it is cut into non-overlapping windows of --ctx tokens (the last partial window\n"
     "dropped), each window is scored alone, and PPL = exp(mean NLL) over all scored tokens.\n"
     "Prints the data file and its SHA-256, tokens, windows, ctx, BOS policy and the perplexity.\n\n"

@@ -46,12 +46,14 @@ int run_train(Args& args) {
 }
 
 BCJR_REGISTER_COMMAND(Command{
-    "train", "BCJR-QAT of chosen layers (new run, from a run.json, or --resume RUN)",
+    "train", "BCJR-QAT (or another --method) of chosen layers (new run, from a run.json, or --resume RUN)",
     std::string("usage: bcjr train --out RUN [--config run.json] [options]\n"
                 "       bcjr train --resume RUN\n\n"
                 "Initialises each target linear from PTQ, trains W_latent through the BCJR soft codeword at the\n"
                 "schedule's temperature against the unquantised model's logits (forward KL, AdamW, grad-norm\n"
                 "clip), hardens by tail-biting Viterbi and reports perplexity before (FP, PTQ) and after (QAT).\n"
+                "--method chooses another gradient rule on the trellis (ste, jacquant) or a scalar baseline\n"
+                "(bbq, rtn), which quantises, trains and hardens without the trellis (docs/METHODS.md).\n"
                 "Writes RUN/run.json, metrics.jsonl (a line per step), checkpoints/, snapshots/, results.json,\n"
                 "log.txt. Ctrl-C stops after checkpointing the last finished step; --resume continues it and\n"
                 "reaches the same result as an uninterrupted run on the CPU.\n\n"

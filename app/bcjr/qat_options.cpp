@@ -1,5 +1,6 @@
 #include "app/bcjr/qat_options.h"
 
+#include <cstdio>
 #include <sstream>
 
 #include "engine/core/error.h"
@@ -27,7 +28,13 @@ const char* const kQatCommonHelp =
     "  --threads N          CPU threads\n";
 
 const char* const kQatTrainHelp =
-    "  --ptq rht|ldlq       PTQ initialisation (default rht)\n"
+    "  --method M           bcjr (the BCJR soft codeword, default), ste (hard Viterbi, identity gradient),\n"
+    "                       jacquant (hard Viterbi, learned per-tile slope b_g), bbq or rtn (scalar\n"
+    "                       baselines without the trellis, at --k bits); docs/METHODS.md\n"
+    "  --jacquant-refresh N --jacquant-probes N --jacquant-dithers N --jacquant-scale F\n"
+    "  --jacquant-ema F --jacquant-clip LO,HI --jacquant-shrink F\n"
+    "                       JacQuant's slope estimation (defaults 2, 1, 2, 1.0, 0.5, 0.1,3.0, 0.25)\n"
+    "  --ptq rht|ldlq       PTQ initialisation of the trellis methods (default rht)\n"
     "  --multi-layer M      independent, greedy or joint (default joint)\n"
     "  --steps N            steps per phase (default 10)\n"
     "  --schedule S         skip-high-T, naive, a JSON object or a .json file (default skip-high-T)\n"
@@ -65,6 +72,24 @@ std::vector<int64_t> parse_layers(const std::string& spec, const std::string& mo
   return out;
 }
 
+void read_jacquant_options(Args& a, quant::JacQuantOptions& o) {
+  o.refresh_every = int(a.integer("jacquant-refresh", o.refresh_every));
+  o.probes = int(a.integer("jacquant-probes", o.probes));
+  o.dithers = int(a.integer("jacquant-dithers", o.dithers));
+  o.scale = a.real("jacquant-scale", o.scale);
+  o.ema = a.real("jacquant-ema", o.ema);
+  o.shrink = a.real("jacquant-shrink", o.shrink);
+  if (auto clip = a.get("jacquant-clip")) {
+    double lo = 0, hi = 0;
+    char tail = 0;
+    BCJR_CHECK(std::sscanf(clip->c_str(), "%lf,%lf%c", &lo, &hi, &tail) == 2, "--jacquant-clip '", *clip,
+               "': expected LO,HI");
+    o.lo = lo;
+    o.hi = hi;
+  }
+  o.validate();
+}
+
 quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
   c.model = a.get("model", c.model);
   c.data = a.get("data", c.data);
@@ -85,6 +110,8 @@ quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
   if (a.flag("no-eval")) c.eval_before_after = false;
   c.device = a.get("device", c.device);
   if (training) {
+    if (auto m = a.get("method")) c.method = quant::parse_qat_method(*m);
+    read_jacquant_options(a, c.jacquant);
     c.ptq_mode = a.get("ptq", c.ptq_mode);
     c.multi_layer = a.get("multi-layer", c.multi_layer);
     c.steps = a.integer("steps", c.steps);

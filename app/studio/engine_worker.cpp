@@ -55,7 +55,6 @@ Prepared prepare(const TileRequest& r) {
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
   qRegisterMetaType<TileRequest>();
   qRegisterMetaType<widgets::PosteriorSnapshot>();
-  qRegisterMetaType<widgets::ThermoSnapshot>();
 }
 
 namespace {
@@ -101,26 +100,6 @@ widgets::PosteriorSnapshot EngineWorker::posterior(const TileRequest& r) {
   return to_snapshot(v);
 }
 
-widgets::ThermoSnapshot EngineWorker::thermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
-  Prepared p = prepare(r);
-  widgets::ThermoSnapshot s;
-  s.label = r.label.isEmpty() ? QString("a Gaussian tile (seed %1)").arg(r.seed) : r.label;
-  for (double T : temperatures) {
-    p.opt.T = T;
-    trellis::TilePosterior post = trellis::tile_posterior(p.w, p.spec, p.cb, p.opt);
-    // <E> = sum_t E||c(s_t) - w_t||^2 = sum_t sum_v (Var c + (E c - w)^2).
-    double energy = 0;
-    for (size_t i = 0; i < p.w.size(); ++i) {
-      double d = post.mean[i] - p.w[i];
-      energy += post.variance[i] + d * d;
-    }
-    s.temperature.append(T);
-    s.free_energy.append(-T * post.log_z);
-    s.energy.append(energy);
-  }
-  return s;
-}
-
 widgets::PosteriorSnapshot EngineWorker::runPosterior(const TileRequest& r) const {
   auto session = training_ ? training_->session() : nullptr;
   BCJR_CHECK(session, "no BCJR-QAT run is going: start one (Run > Start) to look at its tiles");
@@ -131,14 +110,6 @@ void EngineWorker::computePosterior(const TileRequest& r) {
   if (r.generation < latest_.load()) return;  // superseded while queued
   try {
     Q_EMIT posteriorReady(r.run_layer >= 0 ? runPosterior(r) : posterior(r));
-  } catch (const std::exception& e) {
-    Q_EMIT failed(QString::fromStdString(e.what()).section('\n', 0, 0));
-  }
-}
-
-void EngineWorker::computeThermodynamics(const TileRequest& r, const QVector<double>& temperatures) {
-  try {
-    Q_EMIT thermodynamicsReady(thermodynamics(r, temperatures));
   } catch (const std::exception& e) {
     Q_EMIT failed(QString::fromStdString(e.what()).section('\n', 0, 0));
   }

@@ -8,7 +8,6 @@
 #include <QVector>
 #include <atomic>
 
-#include "widgets/ising_panel.h"
 #include "widgets/snapshots.h"
 
 namespace bcjr::studio {
@@ -40,15 +39,12 @@ class EngineWorker : public QObject {
   void setTrainingWorker(TrainingWorker* t) { training_ = t; }
   // Computes synchronously on the calling thread (the tests use this; the GUI goes through slots).
   static widgets::PosteriorSnapshot posterior(const TileRequest& r);
-  static widgets::ThermoSnapshot thermodynamics(const TileRequest& r, const QVector<double>& temperatures);
 
  public Q_SLOTS:
   void computePosterior(const bcjr::studio::TileRequest& r);
-  void computeThermodynamics(const bcjr::studio::TileRequest& r, const QVector<double>& temperatures);
 
  Q_SIGNALS:
   void posteriorReady(const bcjr::widgets::PosteriorSnapshot& s);
-  void thermodynamicsReady(const bcjr::widgets::ThermoSnapshot& s);
   void failed(const QString& message);
 
  private:

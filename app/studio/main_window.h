@@ -6,6 +6,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include "app/studio/run_end.h"
 #include "widgets/snapshots.h"
 
 class QLabel;
@@ -15,14 +16,18 @@ class QTabWidget;
 namespace bcjr::widgets {
 class CurvePlot;
 class FlipsView;
-class IsingPanel;
 class ScheduleEditor;
+class SlopeHistogram;
 }
 
 namespace bcjr::studio {
 
 class EngineWorker;
+class LatencyMonitor;
+class LearnTab;
+class MessageBar;
 class PosteriorTab;
+class RunControls;
 class TrainingWorker;
 struct TrainRequest;
 
@@ -38,12 +43,22 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   QString modelPath() const { return model_path_; }
-  // Shows a view by name: posterior, schedule, flips, perplexity, ising. False if unknown.
+  // Shows a view by name: posterior, schedule, flips, perplexity, learn (or ising), slopes. False if unknown.
   bool showView(const QString& name);
   // True once every view that computes something has its first result (for screenshots).
   bool viewsReady() const;
-  // Starts a run in the training thread (what Run > Start does after its dialog).
+  // Starts a run in the training thread (what Run > Start does after its dialog, and --autorun).
   void startTraining(const TrainRequest& request);
+  // Continues a run folder from its last checkpoint (what Run > Resume does after its dialog).
+  void resumeTraining(const QString& run_dir);
+  // Redraws the views that live runs feed (what the 25 Hz redraw timer does when data arrived).
+  void redrawViews();
+  // Loads a model or a text as File > Open does; a bad one is reported, not thrown.
+  void setModel(const QString& spec);
+  void setText(const QString& spec);
+  TrainingWorker* trainingWorker() const { return training_; }
+  RunControls* runControls() const { return controls_; }
+  LatencyMonitor* latencyMonitor() const { return latency_; }
   QString dataPath() const { return data_path_; }
   // The command line that does what the window would run, for logs and headless machines.
   static QString equivalentCommand(const StudioOptions& options);
@@ -58,22 +73,32 @@ class MainWindow : public QMainWindow {
   void togglePause();
   void cancelRun();
 
+ Q_SIGNALS:
+  // After a run ended and the window has shown it (log, status bar, message bar).
+  void runEnded(const bcjr::studio::RunEnd& end);
+  // Every engine error the window shows the user.
+  void engineError(const QString& message);
+
  private:
   void buildMenus();
-  void setModel(const QString& spec);
-  void setText(const QString& spec);
   void log(const QString& line);
+  void showEngineError(const QString& message);
+  void endRun(RunEnd::Status status, const QString& message);
 
   QString model_path_, data_path_;
   QLabel* model_label_ = nullptr;
   QLabel* data_label_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   void onStep(const bcjr::widgets::StepSnapshot& s);
-  void setRunning(bool running);
 
   QThread worker_thread_, training_thread_;
   TrainingWorker* training_ = nullptr;
   QAction *start_action_ = nullptr, *resume_action_ = nullptr, *pause_action_ = nullptr, *cancel_action_ = nullptr;
+  RunControls* controls_ = nullptr;
+  LatencyMonitor* latency_ = nullptr;
+  MessageBar* message_bar_ = nullptr;
+  QString run_dir_;        // of the run going or last run
+  bool run_started_ = false;
   QTimer* redraw_timer_ = nullptr;
   bool dirty_ = false;
   EngineWorker* worker_ = nullptr;
@@ -81,7 +106,8 @@ class MainWindow : public QMainWindow {
   widgets::ScheduleEditor* schedule_ = nullptr;
   widgets::FlipsView* flips_ = nullptr;
   widgets::CurvePlot* curves_ = nullptr;
-  widgets::IsingPanel* ising_ = nullptr;
+  LearnTab* learn_ = nullptr;
+  widgets::SlopeHistogram* slopes_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
 };
 

@@ -74,21 +74,19 @@ PosteriorTab::PosteriorTab(EngineWorker* worker, QWidget* parent)
   coalesce_.setSingleShot(true);
   coalesce_.setInterval(40);
   connect(&coalesce_, &QTimer::timeout, this, &PosteriorTab::send);
-  connect(t_slider_, &QSlider::valueChanged, this, [this] { scheduleUpdate(false); });
-  connect(l_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(true); });
-  connect(seed_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(true); });
-  connect(code_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
-  connect(boundary_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(true); });
-  connect(source_combo_, &QComboBox::currentIndexChanged, this, [this] { scheduleUpdate(false); });
-  connect(layer_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(false); });
-  connect(linear_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(false); });
-  connect(tile_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(false); });
+  connect(t_slider_, &QSlider::valueChanged, this, [this] { scheduleUpdate(); });
+  connect(l_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
+  connect(seed_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
+  connect(code_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(); });
+  connect(boundary_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(); });
+  connect(source_combo_, &QComboBox::currentIndexChanged, this, [this] { scheduleUpdate(); });
+  connect(layer_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
+  connect(linear_combo_, &QComboBox::currentTextChanged, this, [this] { scheduleUpdate(); });
+  connect(tile_spin_, qOverload<int>(&QSpinBox::valueChanged), this, [this] { scheduleUpdate(); });
   connect(this, &PosteriorTab::requestPosterior, worker_, &EngineWorker::computePosterior, Qt::QueuedConnection);
-  connect(this, &PosteriorTab::requestThermodynamics, worker_, &EngineWorker::computeThermodynamics,
-          Qt::QueuedConnection);
   connect(worker_, &EngineWorker::posteriorReady, view_, &widgets::PosteriorView::setSnapshot);
   setTemperature(0.1);
-  scheduleUpdate(true);
+  scheduleUpdate();
 }
 
 double PosteriorTab::temperature() const { return std::pow(10.0, t_slider_->value() / 100.0); }
@@ -115,12 +113,11 @@ TileRequest PosteriorTab::currentRequest() const {
 }
 
 void PosteriorTab::refresh() {
-  if (source_combo_->currentIndex() == 1) scheduleUpdate(false);
+  if (source_combo_->currentIndex() == 1) scheduleUpdate();
 }
 
-void PosteriorTab::scheduleUpdate(bool thermodynamics) {
+void PosteriorTab::scheduleUpdate() {
   t_label_->setText(QString("T = %1").arg(temperature(), 0, 'g', 3));
-  thermo_pending_ = thermo_pending_ || thermodynamics;
   coalesce_.start();
 }
 
@@ -128,12 +125,6 @@ void PosteriorTab::send() {
   TileRequest r = currentRequest();
   r.generation = worker_->nextGeneration();
   Q_EMIT requestPosterior(r);
-  if (thermo_pending_ && r.run_layer < 0) {
-    thermo_pending_ = false;
-    QVector<double> grid;
-    for (int i = 0; i <= 16; ++i) grid.append(std::pow(10.0, -2.5 + 2.5 * i / 16));  // 0.003 .. 1
-    Q_EMIT requestThermodynamics(r, grid);
-  }
 }
 
 }  // namespace bcjr::studio

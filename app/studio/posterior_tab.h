@@ -34,10 +34,9 @@ class PosteriorTab : public QWidget {
 
  Q_SIGNALS:
   void requestPosterior(const bcjr::studio::TileRequest& r);
-  void requestThermodynamics(const bcjr::studio::TileRequest& r, const QVector<double>& temperatures);
 
  private:
-  void scheduleUpdate(bool thermodynamics);
+  void scheduleUpdate();
   void send();
 
   EngineWorker* worker_;
@@ -53,7 +52,6 @@ class PosteriorTab : public QWidget {
   QComboBox* linear_combo_;
   QSpinBox* tile_spin_;
   QTimer coalesce_;
-  bool thermo_pending_ = true;
 };
 
 }  // namespace bcjr::studio

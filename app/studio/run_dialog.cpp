@@ -28,6 +28,13 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   mode_->addItems({"joint", "independent", "greedy"});
   ptq_ = new QComboBox;
   ptq_->addItems({"rht", "ldlq"});
+  method_ = new QComboBox;
+  method_->setObjectName("method");
+  for (quant::QatMethod m : quant::all_qat_methods()) method_->addItem(quant::qat_method_name(m));
+  method_->setToolTip(tr("bcjr: BCJR soft codeword at T, exact gradient (the paper's)\n"
+                         "ste: hard Viterbi forward, identity backward\n"
+                         "jacquant: hard Viterbi forward, learned slope b_g per tile (see the Slopes tab)\n"
+                         "bbq, rtn: scalar baselines without the trellis, at the same bits per weight"));
   steps_ = new QSpinBox;
   steps_->setRange(0, 100000);
   steps_->setValue(int(defaults.steps));
@@ -60,7 +67,10 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   device_ = new QComboBox;
   device_->setObjectName("device");
   device_->addItem("cpu");
-  if (cuda_available()) device_->addItem("cuda");
+  if (cuda_available()) {
+    device_->addItem("cuda");
+    device_->setCurrentText("cuda");  // where LibTorch sees a GPU, the run goes there unless changed
+  }
   device_->setToolTip(cuda_available() ? tr("Where the model, W_latent and the trellis kernels run")
                                        : tr("This build's LibTorch has no CUDA device: CPU only"));
   device_->setEnabled(device_->count() > 1);
@@ -68,6 +78,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
                            QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
   form->addRow(tr("Layers"), layers_);
   form->addRow(tr("Multi-layer mode"), mode_);
+  form->addRow(tr("Method"), method_);
   form->addRow(tr("PTQ initialisation"), ptq_);
   form->addRow(tr("Training steps"), steps_);
   form->addRow(tr("Code"), code_);
@@ -103,6 +114,7 @@ QString RunDialog::configJson(const QVector<double>& schedule) const {
   }
   c.multi_layer = mode_->currentText().toStdString();
   c.ptq_mode = ptq_->currentText().toStdString();
+  c.method = quant::parse_qat_method(method_->currentText().toStdString(), "Method");
   c.steps = steps_->value();
   c.quant.code = code_->currentText().toStdString();
   c.quant.V = c.quant.code == "hyb" ? 2 : 1;

@@ -27,6 +27,7 @@ class RunDialog : public QDialog {
   QString model_, data_;
   QLineEdit* layers_;
   QComboBox* mode_;
+  QComboBox* method_;
   QComboBox* ptq_;
   QSpinBox* steps_;
   QComboBox* code_;

@@ -30,6 +30,20 @@ widgets::StepSnapshot step_snapshot(const quant::StepMetrics& m) {
     f.trellis_steps = double(l.trellis_steps);
     f.tiles = double(l.tiles);
     if (l.flips >= 0) s.linears.append(f);
+    if (!l.slopes.hist.empty()) {
+      widgets::SlopeSnapshot b;
+      b.linear = f.linear;
+      b.lo = l.slopes.lo;
+      b.hi = l.slopes.hi;
+      b.mean = l.slopes.mean;
+      b.sd = l.slopes.sd;
+      b.min = l.slopes.min;
+      b.max = l.slopes.max;
+      b.probe = l.slopes.probe;
+      b.dither = l.slopes.dither;
+      for (int64_t c : l.slopes.hist) b.counts.append(double(c));
+      s.slopes.append(b);
+    }
   }
   return s;
 }

@@ -1,4 +1,4 @@
-// Perplexity by the protocol of ALGORITHM.md section 8: text -> tokens -> one BOS at the start
+// Perplexity by the protocol of docs/ALGORITHM.md section 8: text -> tokens -> one BOS at the start
 // -> non-overlapping windows of ctx tokens (the last partial window dropped), each window scored
 // alone -> PPL = exp(mean NLL over every scored token). The result carries the protocol, which
 // is printed with every number (figures from different protocols are not comparable).

@@ -37,7 +37,8 @@ struct BitsPerWeight {
 
 BitsPerWeight packed_bits_per_weight(const std::map<LinearKey, QuantizedLinear>& q, const TrellisCode& code);
 
-// Writes the file atomically. `method` is "bcjr-qat" or "ptq-rht"/"ptq-ldlq".
+// Writes the file atomically. `method` is "<method>-qat" (bcjr-qat, ste-qat, jacquant-qat) or
+// "ptq-rht"/"ptq-ldlq".
 BitsPerWeight export_packed(const std::string& path, const std::map<LinearKey, QuantizedLinear>& q,
                             const TrellisCode& code, const std::string& method, const nlohmann::json& manifest);
 

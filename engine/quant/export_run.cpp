@@ -13,6 +13,7 @@
 #include "engine/quant/qat_config.h"
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/run_folder.h"
+#include "engine/quant/scalar_linear.h"
 
 namespace fs = std::filesystem;
 
@@ -25,19 +26,33 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
   BCJR_CHECK(!out.empty(), "export: --out is required");
   auto run = RunFolder::open(run_dir);
   auto manifest = run.read_manifest();
-  const std::string state = run.snapshot_path("quantized.ckpt");
-  BCJR_CHECK(fs::exists(state), "export: ", run_dir, " has no snapshots/quantized.ckpt (the run has not finished; "
-                                "continue it with bcjr train --resume)");
-  QuantParams params;
-  auto q = load_quantized_linears(state, &params);
-  auto code = TrellisCode::make(params);
   auto config = QatConfig::from_json(manifest.at("config"), run_dir + "/run.json");
+  const bool scalar = !is_trellis_method(config.method);
+  const std::string state = run.snapshot_path(scalar ? "scalar_quantized.ckpt" : "quantized.ckpt");
+  BCJR_CHECK(fs::exists(state), "export: ", run_dir, " has no snapshots/", fs::path(state).filename().string(),
+             " (the run has not finished; continue it with bcjr train --resume)");
+  // The packed format is the trellis's: bitstreams that only a trellis decoder reads. A scalar
+  // baseline's codes have no such format here; its dequantised weights export as pt and hf.
+  BCJR_CHECK(!(scalar && format == "packed"), "export: ", run_dir, " was trained with method ",
+             qat_method_name(config.method), ", a scalar quantiser; the packed format holds trellis bitstreams "
+             "only. Export it as --format pt or --format hf (dequantised weights)");
+  std::map<LinearKey, torch::Tensor> weights;  // the dequantised linears
+  std::map<LinearKey, QuantizedLinear> q;
+  TrellisCode code;
+  if (scalar) {
+    for (const auto& kv : load_scalar_linears(state)) weights[kv.first] = kv.second.dequantize();
+  } else {
+    QuantParams params;
+    q = load_quantized_linears(state, &params);
+    code = TrellisCode::make(params);
+    for (const auto& kv : q) weights[kv.first] = dequantize(kv.second, code);
+  }
   ExportSummary s;
   s.format = format;
   s.path = out;
   if (format == "pt") {
     std::map<int64_t, std::map<std::string, torch::Tensor>> layers;
-    for (const auto& kv : q) layers[kv.first.first][kv.first.second] = dequantize(kv.second, code);
+    for (const auto& kv : weights) layers[kv.first.first][kv.first.second] = kv.second;
     const bool single_file = layers.size() == 1 && fs::path(out).extension() == ".pt";
     if (!single_file) fs::create_directories(out);
     for (const auto& kv : layers) {
@@ -46,7 +61,8 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
       s.details += "wrote " + p + " (layer " + std::to_string(kv.first) + ", 7 dequantised fp32 linears)\n";
     }
   } else if (format == "packed") {
-    const std::string method = config.steps > 0 ? "bcjr-qat" : "ptq-" + config.ptq_mode;
+    const std::string method =
+        config.steps > 0 ? std::string(qat_method_name(config.method)) + "-qat" : "ptq-" + config.ptq_mode;
     auto bits = export_packed(out, q, code, method, manifest);
     char line[256];
     std::snprintf(line, sizeof line,
@@ -56,10 +72,8 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
     s.details = line;
   } else {
     auto loaded = model::load_model(config.model, progress);
-    std::map<LinearKey, torch::Tensor> w;
-    for (const auto& kv : q) w[kv.first] = dequantize(kv.second, code);
-    export_hf_folder(out, loaded, w, manifest);
-    s.details = "wrote " + out + " (config, tokenizer files, model.safetensors with " + std::to_string(q.size()) +
+    export_hf_folder(out, loaded, weights, manifest);
+    s.details = "wrote " + out + " (config, tokenizer files, model.safetensors with " + std::to_string(weights.size()) +
                 " dequantised linears, README.md)\n";
   }
   return s;

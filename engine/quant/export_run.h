@@ -1,5 +1,7 @@
 // `bcjr export RUN --format pt|packed|hf --out PATH`: the quantised result of a run folder
-// (snapshots/quantized.ckpt, written at the end of every run) in one of the three formats.
+// (snapshots/quantized.ckpt, or scalar_quantized.ckpt for the scalar baselines bbq and rtn,
+// written at the end of every run) in one of the three formats. packed is the trellis's format:
+// a scalar baseline's run is refused with a message pointing to pt and hf.
 #pragma once
 
 #include <string>

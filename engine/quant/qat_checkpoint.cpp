@@ -31,6 +31,11 @@ void write_qat_checkpoint(const std::string& path, const QatCheckpointState& s, 
   torch::serialize::OutputArchive hardened;
   write_quantized_linears(hardened, s.hardened, quant);
   a.write("hardened", hardened);
+  if (!s.method_state.empty()) {
+    torch::serialize::OutputArchive m;
+    archive_write_tensors(m, s.method_state, "names");
+    a.write("method", m);
+  }
   if (optimizer) {
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
@@ -50,6 +55,8 @@ QatCheckpointReader::QatCheckpointReader(std::string path)
   torch::serialize::InputArchive hardened;
   archive_->read("hardened", hardened);
   hardened_ = read_quantized_linears(hardened, nullptr, path_);
+  torch::serialize::InputArchive method;
+  if (archive_->try_read("method", method)) method_state_ = archive_read_tensors(method, "names", path_);
   phase_ = meta_.at("phase").get<int64_t>();
   phase_step_ = meta_.at("phase_step").get<int64_t>();
   global_step_ = meta_.at("global_step").get<int64_t>();

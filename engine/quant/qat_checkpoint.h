@@ -34,6 +34,7 @@ struct QatCheckpointState {
   std::map<LinearKey, torch::Tensor> latents;         // W_latent of the phase's linears (any device)
   std::map<LinearKey, double> paths;                  // their drift path lengths
   std::map<LinearKey, QuantizedLinear> hardened;      // the linears of the finished phases
+  std::map<std::string, torch::Tensor> method_state;  // the gradient rule's (GradientRule::state)
 };
 
 // Writes the checkpoint atomically; W_latent is stored on the CPU (readable without the GPU).
@@ -53,6 +54,8 @@ class QatCheckpointReader {
   int64_t global_step() const { return global_step_; }
   const TemperatureSchedule& schedule() const { return schedule_; }
   const std::map<LinearKey, QuantizedLinear>& hardened() const { return hardened_; }
+  // The gradient rule's state (empty in checkpoints written before the methods existed).
+  const std::map<std::string, torch::Tensor>& method_state() const { return method_state_; }
 
   // W_latent of `key` (on the CPU), checked against the expected shape.
   torch::Tensor latent(const LinearKey& key, at::IntArrayRef shape) const;
@@ -66,6 +69,7 @@ class QatCheckpointReader {
   int64_t phase_ = 0, phase_step_ = 0, global_step_ = 0;
   TemperatureSchedule schedule_ = TemperatureSchedule::constant(1.0);  // read from the file
   std::map<LinearKey, QuantizedLinear> hardened_;
+  std::map<std::string, torch::Tensor> method_state_;
 };
 
 }  // namespace bcjr::quant

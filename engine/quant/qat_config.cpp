@@ -20,6 +20,9 @@ void QatConfig::validate() const {
   BCJR_CHECK(ptq_mode == "rht" || ptq_mode == "ldlq", "QAT: --ptq '", ptq_mode, "' (expected rht or ldlq)");
   quant.validate();
   BCJR_CHECK(quant.code != "lut", "QAT: --code lut needs a table file, which training does not take (hyb, 1mad, 3inst)");
+  jacquant.validate();
+  BCJR_CHECK(is_trellis_method(method) || ptq_mode == "rht", "QAT: --ptq ", ptq_mode,
+             " is a trellis PTQ; method ", qat_method_name(method), " starts from its own");
   BCJR_CHECK(steps >= 0, "QAT: --steps ", steps, " must be >= 0 (0: PTQ only)");
   BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr, " must be finite and >= 0");
   BCJR_CHECK(lr_units == "weight" || lr_units == "normalised", "QAT: --lr-units '", lr_units,
@@ -43,7 +46,7 @@ int64_t QatConfig::total_steps() const {
 }
 
 nlohmann::json QatConfig::to_json() const {
-  return {{"model", model},
+  nlohmann::json j = {{"model", model},
           {"data", data},
           {"eval_data", eval_data},
           {"layers", layers},
@@ -67,7 +70,10 @@ nlohmann::json QatConfig::to_json() const {
           {"eval_ctx", eval_ctx},
           {"eval_windows", eval_windows},
           {"eval_before_after", eval_before_after},
-          {"device", device}};
+          {"device", device},
+          {"method", qat_method_name(method)}};
+  if (method == QatMethod::JacQuant) j["jacquant"] = jacquant.to_json();
+  return j;
 }
 
 namespace {
@@ -76,7 +82,10 @@ QatConfig config_from_json(const nlohmann::json& j, const std::string& source) {
   BCJR_CHECK(j.is_object(), source, ": a QAT configuration is a JSON object");
   // Every key to_json writes is known; any other (a misspelling, an option of another version)
   // is refused rather than silently leaving its setting at the default.
-  refuse_unknown_keys(j, keys_of(QatConfig().to_json()), source);
+  // "jacquant" is written only for method jacquant, and known always.
+  QatConfig with_all;
+  with_all.method = QatMethod::JacQuant;
+  refuse_unknown_keys(j, keys_of(with_all.to_json()), source);
   QatConfig c;
   try {
     read_json_field(j, "model", c.model, source);
@@ -92,6 +101,13 @@ QatConfig config_from_json(const nlohmann::json& j, const std::string& source) {
     }
     read_json_field(j, "multi_layer", c.multi_layer, source);
     read_json_field(j, "ptq_mode", c.ptq_mode, source);
+    // Written before the methods existed: the BCJR soft codeword.
+    if (j.contains("method")) {
+      std::string name;
+      read_json_field(j, "method", name, source);
+      c.method = parse_qat_method(name, source + " \"method\"");
+    }
+    if (j.contains("jacquant")) c.jacquant = JacQuantOptions::from_json(j.at("jacquant"), source);
     if (j.contains("quant")) c.quant = QuantParams::from_json(j.at("quant"), source);
     if (j.contains("schedule")) c.schedule = TemperatureSchedule::from_json(j.at("schedule"), source + " schedule");
     read_json_field(j, "steps", c.steps, source);

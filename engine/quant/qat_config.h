@@ -1,4 +1,4 @@
-// Every parameter of a BCJR-QAT run (ALGORITHM.md 6), with the paper's defaults. It is written
+// Every parameter of a BCJR-QAT run (docs/ALGORITHM.md 6), with the paper's defaults. It is written
 // into run.json and read back by `bcjr train --config` and `--resume`; torch-free so the GUI can
 // hold and edit one.
 #pragma once
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/quant/qat_method.h"
 #include "engine/quant/quant_params.h"
 #include "engine/quant/schedule.h"
 
@@ -21,6 +22,8 @@ struct QatConfig {
   std::vector<int64_t> layers{4};
   std::string multi_layer = "joint";  // independent | greedy | joint
   std::string ptq_mode = "rht";       // rht | ldlq
+  QatMethod method = QatMethod::Bcjr; // the gradient rule or scalar baseline (qat_method.h)
+  JacQuantOptions jacquant;           // method jacquant only
   QuantParams quant;
   TemperatureSchedule schedule = TemperatureSchedule::preset("skip-high-T");
   int64_t steps = 10;                 // 0: PTQ only (what `bcjr ptq` runs)

@@ -18,13 +18,8 @@ std::unique_ptr<LatentLinear> LatentLinear::from_ptq(const LinearKey& key, const
   return l;
 }
 
-LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps,
-                                      bool flips) {
+void add_drift_metrics(LatentLinear& l, const torch::Tensor& rot, LinearStepMetrics& m) {
   torch::NoGradGuard ng;
-  LinearStepMetrics m;
-  m.layer = l.key.first;
-  m.linear = l.key.second;
-  auto rot = normalised_tiles(l.q->rht(), l.q->scale, l.w.detach());
   auto drift = (rot - l.init_rot).to(torch::kFloat64);
   m.drift_rms = std::sqrt(drift.pow(2).mean().item<double>());
   m.drift_max = drift.abs().max().item<double>();
@@ -32,6 +27,15 @@ LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, 
   l.prev_rot = rot;
   m.drift_path = l.path;
   m.sigma_w = std::sqrt(rot.to(torch::kFloat64).pow(2).mean().item<double>());
+}
+
+LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps,
+                                      bool flips) {
+  torch::NoGradGuard ng;
+  LinearStepMetrics m;
+  m.layer = l.key.first;
+  m.linear = l.key.second;
+  add_drift_metrics(l, normalised_tiles(l.q->rht(), l.q->scale, l.w.detach()), m);
   m.radius = voronoi_radius(m.sigma_w, code.spec.k, code.spec.V);
   m.predicted = double(steps) * lr / l.q->scale;
   m.tiles = l.q->tiles();

@@ -1,6 +1,6 @@
 // One trainable linear of a BCJR-QAT phase: W_latent (fp32, requires grad, on the model's device)
 // started at its PTQ reconstruction, its frozen PTQ signs, scale and paths, and what its drift
-// metrics compare against (ALGORITHM.md 7). Owned and stepped by the training thread.
+// metrics compare against (docs/ALGORITHM.md 7). Owned and stepped by the training thread.
 #pragma once
 
 #include <torch/types.h>
@@ -26,6 +26,10 @@ struct LatentLinear {
   static std::unique_ptr<LatentLinear> from_ptq(const LinearKey& key, const PtqLinearResult& ptq,
                                                 const torch::Device& device);
 };
+
+// Fills m's drift_rms, drift_max, drift_path and sigma_w from `rot`, the linear's weight now in its
+// normalised domain, against l.init_rot, and advances l's path length to it.
+void add_drift_metrics(LatentLinear& l, const torch::Tensor& rot, LinearStepMetrics& m);
 
 // The linear's metrics after a step: drift from the PTQ start and its path length (advanced here),
 // sigma_w, the Voronoi radius, the drift budget after `steps` steps at learning rate `lr`, and,

@@ -15,11 +15,17 @@ double voronoi_radius(double sigma_w, int k, int V) {
 
 nlohmann::json to_json(const StepMetrics& m) {
   nlohmann::json lin = nlohmann::json::array();
-  for (const auto& l : m.linears)
+  for (const auto& l : m.linears) {
     lin.push_back({{"layer", l.layer},         {"linear", l.linear},       {"drift_rms", l.drift_rms},
                    {"drift_max", l.drift_max}, {"drift_path", l.drift_path}, {"sigma_w", l.sigma_w},
                    {"radius", l.radius},       {"predicted", l.predicted}, {"flips", l.flips},
                    {"tiles_touched", l.tiles_touched}, {"tiles", l.tiles}, {"trellis_steps", l.trellis_steps}});
+    const SlopeSummary& s = l.slopes;
+    if (!s.hist.empty())
+      lin.back()["slopes"] = {{"mean", s.mean},     {"sd", s.sd},         {"min", s.min},   {"max", s.max},
+                              {"probe", s.probe},   {"dither", s.dither}, {"range", {s.lo, s.hi}},
+                              {"hist", s.hist}};
+  }
   return {{"step", m.step},           {"phase", m.phase},       {"phase_step", m.phase_step}, {"T", m.T},
           {"kl", m.kl},               {"lr", m.lr},             {"grad_norm", m.grad_norm},
           {"window_start", m.window_start}, {"seconds", m.seconds}, {"peak_rss_mb", m.peak_rss_mb},
@@ -79,6 +85,30 @@ StepMetrics step_metrics_from_json(const nlohmann::json& j, const std::string& s
       x.tiles_touched = int_field(l, "tiles_touched", -1, source);
       x.tiles = int_field(l, "tiles", 0, source);
       x.trellis_steps = int_field(l, "trellis_steps", 0, source);
+      if (l.contains("slopes")) {
+        const auto& s = l.at("slopes");
+        BCJR_CHECK(s.is_object(), source, ": \"slopes\" must be an object");
+        x.slopes.mean = real_field(s, "mean", 0.0, source);
+        x.slopes.sd = real_field(s, "sd", 0.0, source);
+        x.slopes.min = real_field(s, "min", 0.0, source);
+        x.slopes.max = real_field(s, "max", 0.0, source);
+        x.slopes.probe = real_field(s, "probe", -1.0, source);
+        x.slopes.dither = real_field(s, "dither", -1.0, source);
+        if (s.contains("range")) {
+          const auto& r = s.at("range");
+          BCJR_CHECK(r.is_array() && r.size() == 2 && r[0].is_number() && r[1].is_number(), source,
+                     ": \"slopes\" \"range\" must hold two numbers");
+          x.slopes.lo = r[0].get<double>();
+          x.slopes.hi = r[1].get<double>();
+        }
+        if (s.contains("hist")) {
+          BCJR_CHECK(s.at("hist").is_array(), source, ": \"slopes\" \"hist\" must be a list of counts");
+          for (const auto& h : s.at("hist")) {
+            BCJR_CHECK(h.is_number_integer(), source, ": \"slopes\" \"hist\" must be a list of counts");
+            x.slopes.hist.push_back(h.get<int64_t>());
+          }
+        }
+      }
       m.linears.push_back(x);
     }
   }

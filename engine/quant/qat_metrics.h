@@ -1,4 +1,4 @@
-// What one BCJR-QAT step reports (ALGORITHM.md 7, issue 6): plain structs with no torch in them,
+// What one BCJR-QAT step reports (docs/ALGORITHM.md 7, issue 6): plain structs with no torch in them,
 // for the CLI, the GUI's views (loss, schedule, flips-vs-radius, posterior) and metrics.jsonl.
 #pragma once
 
@@ -9,6 +9,15 @@
 #include <vector>
 
 namespace bcjr::quant {
+
+// The distribution of a JacQuant linear's per-tile slopes b_g after a step (empty `hist`: the
+// method has none).
+struct SlopeSummary {
+  double mean = 0, sd = 0, min = 0, max = 0;
+  double probe = -1, dither = -1;  // mean raw Probe and Dither estimates of the last refresh (-1: none)
+  double lo = 0, hi = 0;           // the histogram's range (the slopes' clip range)
+  std::vector<int64_t> hist;       // counts in equal bins over [lo, hi]
+};
 
 struct LinearStepMetrics {
   int64_t layer = 0;
@@ -21,6 +30,7 @@ struct LinearStepMetrics {
   int64_t flips = -1;    // trellis steps whose hard-path state differs from the PTQ path (-1: not counted this step)
   int64_t tiles_touched = -1;
   int64_t tiles = 0, trellis_steps = 0;  // totals, for fractions
+  SlopeSummary slopes;                   // jacquant only
 };
 
 struct StepMetrics {

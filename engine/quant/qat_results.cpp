@@ -7,6 +7,7 @@
 #include "engine/core/atomic_file.h"
 #include "engine/quant/layer_snapshot_writer.h"
 #include "engine/quant/quantized_checkpoint.h"
+#include "engine/quant/scalar_rule.h"
 
 namespace bcjr::quant {
 namespace {
@@ -31,8 +32,10 @@ void write_qat_results(const RunFolder& run, const QatResultsSource& s) {
     j["ptq"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", kv.second.mse},
                         {"normalised_mse", kv.second.normalised_mse}, {"proxy_error", kv.second.proxy_error},
                         {"method", kv.second.q.method}, {"seconds", kv.second.seconds}});
+  j["method"] = qat_method_name(s.config.method);
   j["qat"] = nlohmann::json::array();
   model::LlamaModel teacher = s.teacher;  // a handle: its accessors are not const
+  if (s.scalar && s.config.steps > 0) j["qat"] = s.scalar->results_json(teacher);
   for (const auto& kv : s.hardened) {
     if (s.config.steps == 0) break;  // PTQ only: nothing was trained
     auto f = count_flips(kv.second.states, s.ptq.at(kv.first).q.states);
@@ -46,7 +49,8 @@ void write_qat_results(const RunFolder& run, const QatResultsSource& s) {
 }
 
 void write_qat_snapshots(const RunFolder& run, const QatResultsSource& s) {
-  save_quantized_linears(run.snapshot_path("quantized.ckpt"), s.hardened, s.config.quant);
+  if (s.scalar) s.scalar->save_snapshot(run.snapshot_path("scalar_quantized.ckpt"));
+  else save_quantized_linears(run.snapshot_path("quantized.ckpt"), s.hardened, s.config.quant);
   for (int64_t l : s.config.layers) {
     std::map<std::string, torch::Tensor> qat, ptq;
     for (const auto& name : model::llama_linear_names()) {

@@ -20,6 +20,8 @@
 
 namespace bcjr::quant {
 
+class ScalarRule;
+
 struct PerplexityFigure {
   std::string label;  // "FP", "PTQ", "QAT"
   double ppl = -1, mean_nll = 0;
@@ -36,6 +38,7 @@ struct QatResultsSource {
   const std::map<LinearKey, QuantizedLinear>& hardened;
   const std::map<LinearKey, torch::Tensor>& hardened_weights;  // dequantised `hardened`
   int64_t steps_done = 0;
+  const ScalarRule* scalar = nullptr;  // a scalar baseline's run: its codes stand in for the paths
 };
 
 void write_qat_results(const RunFolder& run, const QatResultsSource& s);

@@ -17,7 +17,7 @@
 #include "engine/quant/qat_finite.h"
 #include "engine/quant/qat_latent.h"
 #include "engine/quant/quantized_checkpoint.h"
-#include "engine/quant/soft_quantized_weight.h"
+#include "engine/quant/scalar_rule.h"
 #include "engine/quant/window_sampler.h"
 #include "engine/trellis/tile_posterior.h"
 
@@ -48,6 +48,8 @@ QatTrainer::QatTrainer(model::LlamaModel model, QatConfig config, QatData data, 
     BCJR_CHECK(l < model_->num_layers(), "QAT: layer ", l, " does not exist (the model has ", model_->num_layers(),
                " layers)");
   code_ = TrellisCode::make(config_.quant);
+  rule_ = make_gradient_rule(config_, code_);
+  scalar_ = dynamic_cast<ScalarRule*>(rule_.get());
 }
 
 QatTrainer::~QatTrainer() { uninstall(); }
@@ -120,10 +122,9 @@ void QatTrainer::install(const std::vector<int64_t>& soft_layers, double T) {
   for (auto& kv : latents_) {
     if (std::find(soft_layers.begin(), soft_layers.end(), kv.first.first) == soft_layers.end()) continue;
     LatentLinear* l = kv.second.get();
-    const TrellisCode* code = &code_;
-    model_->set_weight_provider(kv.first.first, kv.first.second, [this, l, code, T] {
+    model_->set_weight_provider(kv.first.first, kv.first.second, [this, l, T] {
       poll_cancel();  // a step runs one BCJR per linear: stop between them when asked
-      return soft_quantized_weight(l->w, *l->q, *code, T);
+      return rule_->weight(*l, T);
     });
   }
 }
@@ -144,6 +145,18 @@ void QatTrainer::prepare_ptq() {
     }
     read_ptq_figures(run_, ptq_);
     log("PTQ loaded from " + path);
+    return;
+  }
+  if (scalar_) {  // the scalar baselines' PTQ: the method applied to the FP weights (cheap, redone on resume)
+    uninstall();
+    ptq_ = scalar_->ptq(model_, config_.layers);
+    for (const auto& kv : ptq_) {
+      char line[256];
+      std::snprintf(line, sizeof line, "PTQ %s %s: mse %.4e (normalised %.4f)", kv.second.q.method.c_str(),
+                    linear_label(kv.first).c_str(), kv.second.mse, kv.second.normalised_mse);
+      log(line);
+    }
+    write_results();
     return;
   }
   PtqModelOptions o;
@@ -173,28 +186,41 @@ void QatTrainer::prepare_ptq() {
 void QatTrainer::start_phase(int64_t phase) {
   std::map<LinearKey, std::unique_ptr<LatentLinear>> latents;
   std::vector<torch::Tensor> params;
+  std::vector<LatentLinear*> phase_linears;
   const std::vector<int64_t> layers = phases()[size_t(phase)];  // a copy: phases() is a temporary
   for (int64_t layer : layers)
     for (const auto& name : model::llama_linear_names()) {
       LinearKey key{layer, name};
-      auto l = LatentLinear::from_ptq(key, ptq_.at(key), model_->device());
+      auto l = scalar_ ? scalar_->make_latent(key, ptq_.at(key), model_, model_->device())
+                       : LatentLinear::from_ptq(key, ptq_.at(key), model_->device());
       params.push_back(l->w);
+      phase_linears.push_back(l.get());
       latents[key] = std::move(l);
     }
+  rule_->start_phase(phase_linears, model_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     latents_ = std::move(latents);
   }
   torch::optim::AdamWOptions opt(config_.lr);
   opt.betas(std::make_tuple(config_.beta1, config_.beta2)).weight_decay(config_.weight_decay);
-  if (config_.lr_units == "weight") {
+  bool extra = false;
+  for (auto& kv : latents_) extra = extra || !rule_->extra_parameters(*kv.second).empty();
+  if (config_.lr_units == "weight" && !extra) {
     optimizer_ = std::make_unique<torch::optim::AdamW>(params, opt);
-  } else {  // one parameter group per linear, at lr x its frozen PTQ scale
+  } else {  // one parameter group per linear, at lr x its frozen PTQ scale; the rule's own without decay
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (auto& kv : latents_) {
       auto o = std::make_unique<torch::optim::AdamWOptions>(opt);
       o->lr(learning_rate(*kv.second));
       groups.emplace_back(std::vector<torch::Tensor>{kv.second->w}, std::move(o));
+    }
+    for (auto& kv : latents_) {
+      auto p = rule_->extra_parameters(*kv.second);
+      if (p.empty()) continue;
+      auto o = std::make_unique<torch::optim::AdamWOptions>(opt);
+      o->lr(learning_rate(*kv.second)).weight_decay(0.0);
+      groups.emplace_back(p, std::move(o));
     }
     optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups), opt);
   }
@@ -229,6 +255,7 @@ void QatTrainer::train_step() {
   auto tokens = sampler.window(data_.calibration, phase_step_).to(model_->device());
   auto teacher = teacher_log_probs(phase_step_, tokens);
 
+  rule_->before_step(global_step_, phase_step_);
   install(layers, T);
   const int64_t first = *std::min_element(layers.begin(), layers.end());
   torch::Tensor h;
@@ -244,8 +271,11 @@ void QatTrainer::train_step() {
   optimizer_->zero_grad();
   kl.backward();
   std::vector<torch::Tensor> params;
-  for (auto& kv : latents_) params.push_back(kv.second->w);
-  if (fault_injected("nan-grad", global_step_)) params.back().grad().view(-1)[0] = std::nan("");
+  for (auto& kv : latents_) {
+    params.push_back(kv.second->w);
+    for (auto& p : rule_->extra_parameters(*kv.second)) params.push_back(p);
+  }
+  if (fault_injected("nan-grad", global_step_)) latents_.rbegin()->second->w.grad().view(-1)[0] = std::nan("");
   const double grad_norm = torch::nn::utils::clip_grad_norm_(params, config_.clip);
   if (!std::isfinite(grad_norm)) stop_non_finite(first_non_finite(latents_, true));
   {
@@ -272,8 +302,12 @@ void QatTrainer::train_step() {
   m.window_start = sampler.start(phase_step_);
   const bool last = phase_step_ + 1 == config_.steps;
   const bool flips = config_.flips_every > 0 && ((phase_step_ + 1) % config_.flips_every == 0 || last);
-  for (auto& kv : latents_)
-    m.linears.push_back(latent_step_metrics(*kv.second, code_, learning_rate(*kv.second), phase_step_ + 1, flips));
+  for (auto& kv : latents_) {
+    LatentLinear& l = *kv.second;
+    m.linears.push_back(scalar_ ? scalar_->step_metrics(l, learning_rate(l), phase_step_ + 1, flips)
+                                : latent_step_metrics(l, code_, learning_rate(l), phase_step_ + 1, flips));
+    rule_->add_metrics(l, m.linears.back());
+  }
   if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
     install(layers, T);
     m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
@@ -292,8 +326,15 @@ void QatTrainer::train_step() {
 void QatTrainer::finish_phase() {
   // Harden outside the lock (a Viterbi per linear), publish under it, log after it.
   std::map<LinearKey, QuantizedLinear> done;
+  std::map<LinearKey, torch::Tensor> done_weights;
   std::vector<std::string> lines;
   for (auto& kv : latents_) {
+    if (scalar_) {
+      auto h = scalar_->harden(*kv.second);
+      done_weights[kv.first] = h.weight;
+      lines.push_back(h.line);
+      continue;
+    }
     QuantizedLinear q = *kv.second->q;
     q.states = harden(q, code_, kv.second->w.detach(), &q.method);
     auto f = count_flips(q.states, kv.second->q->states);
@@ -308,6 +349,7 @@ void QatTrainer::finish_phase() {
       hardened_weights_[kv.first] = dequantize(kv.second, code_);
       hardened_[kv.first] = kv.second;
     }
+    for (auto& kv : done_weights) hardened_weights_[kv.first] = kv.second;
     latents_.clear();
   }
   for (const auto& line : lines) log(line);
@@ -342,6 +384,7 @@ void QatTrainer::write_checkpoint() {
     s.paths[kv.first] = kv.second->path;
   }
   s.hardened = hardened_;
+  s.method_state = rule_->state();
   write_qat_checkpoint(run_.checkpoint_path(global_step_), s, config_.quant, optimizer_.get());
 }
 
@@ -369,10 +412,16 @@ bool QatTrainer::load_checkpoint() {
     for (auto& kv : latents_) {
       kv.second->w.copy_(c.latent(kv.first, kv.second->w.sizes()));
       kv.second->path = c.path_length(kv.first);
-      kv.second->prev_rot = normalised_tiles(kv.second->q->rht(), kv.second->q->scale, kv.second->w.detach());
+      kv.second->prev_rot = scalar_ ? scalar_->normalised(*kv.second, kv.second->w.detach())
+                                    : normalised_tiles(kv.second->q->rht(), kv.second->q->scale, kv.second->w.detach());
     }
-    c.load_optimizer(*optimizer_);
   }
+  rule_->load_state(c.method_state());
+  if (scalar_) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& kv : scalar_->hardened_weights()) hardened_weights_[kv.first] = kv.second;
+  }
+  if (phase_step_ > 0) c.load_optimizer(*optimizer_);
   // Metrics of steps after the checkpoint belong to the interrupted attempt: drop them.
   const int64_t done = global_step_;
   run_.filter_metrics([done](const nlohmann::json& j) { return j.value("step", int64_t(-1)) < done; });
@@ -410,7 +459,7 @@ double QatTrainer::perplexity(const std::string& label) {
 }
 
 QatResultsSource QatTrainer::results_source() const {
-  return {config_, data_, model_, ppl_, ptq_, hardened_, hardened_weights_, global_step_};
+  return {config_, data_, model_, ppl_, ptq_, hardened_, hardened_weights_, global_step_, scalar_};
 }
 
 void QatTrainer::write_results() { write_qat_results(run_, results_source()); }
@@ -443,9 +492,10 @@ void QatTrainer::run() {
   if (config_.steps == 0) {  // PTQ only: the PTQ paths are the result
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& kv : ptq_) {
-      hardened_[kv.first] = kv.second.q;
+      if (!scalar_) hardened_[kv.first] = kv.second.q;
       hardened_weights_[kv.first] = kv.second.reconstruction;
     }
+    if (scalar_) scalar_->adopt_ptq();
     phase_ = int64_t(ph.size());
   }
   try {
@@ -485,6 +535,8 @@ void QatTrainer::run() {
 
 QatTileSource QatTrainer::tile_source(int64_t layer, const std::string& linear, int64_t tile) const {
   BCJR_CHECK(ready_, "posterior: the run has not finished its PTQ initialisation yet");
+  BCJR_CHECK(!scalar_, "posterior: method ", qat_method_name(config_.method),
+             " quantises each weight on its own; only the trellis methods have tile posteriors");
   LinearKey key{layer, linear};
   auto it = ptq_.find(key);
   BCJR_CHECK(it != ptq_.end(), "posterior: ", linear_label(key), " is not a quantised linear of this run");

@@ -1,4 +1,4 @@
-// The BCJR-QAT loop on a loaded model (ALGORITHM.md 6): PTQ initialisation, W_latent per target
+// The BCJR-QAT loop on a loaded model (docs/ALGORITHM.md 6): PTQ initialisation, W_latent per target
 // linear, student forward with soft-quantised weights at the step's T against cached teacher
 // log-probabilities, forward KL over the full vocabulary in fp32, AdamW with global grad-norm
 // clipping, multi-layer modes, hardening by Viterbi, metrics, checkpoints and resume. Every
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/model/llama.h"
+#include "engine/quant/gradient_rule.h"
 #include "engine/quant/ptq_model.h"
 #include "engine/quant/qat_config.h"
 #include "engine/quant/qat_data.h"
@@ -43,6 +44,7 @@ class AdamW;
 namespace bcjr::quant {
 
 struct LatentLinear;
+class ScalarRule;
 
 struct QatHooks {
   ProgressReporter* progress = nullptr;
@@ -112,6 +114,10 @@ class QatTrainer {
   RunFolder run_;
   QatHooks hooks_;
   TrellisCode code_;
+  // The method: how the student's weight is made from W_latent (gradient_rule.h). The scalar
+  // baselines also stand in for the trellis in PTQ, metrics, hardening and snapshots.
+  std::unique_ptr<GradientRule> rule_;
+  ScalarRule* scalar_ = nullptr;  // rule_, when the method is a scalar baseline
   // Guards schedule_, latents_ (the map and the values of W_latent) and hardened_weights_ against
   // tile_posterior on another thread; ptq_ is written only before ready_ is set.
   mutable std::mutex mutex_;

@@ -36,6 +36,30 @@ std::string archive_bytes(torch::serialize::OutputArchive& a) {
   return bytes;
 }
 
+void archive_write_tensors(torch::serialize::OutputArchive& a, const std::map<std::string, at::Tensor>& tensors,
+                           const std::string& index_key) {
+  std::string index;
+  for (const auto& kv : tensors) {
+    BCJR_CHECK(kv.first.find(',') == std::string::npos, "checkpoint entry name '", kv.first, "' has a comma");
+    a.write(kv.first, kv.second.detach().to(torch::kCPU));
+    index += (index.empty() ? "" : ",") + kv.first;
+  }
+  archive_write_string(a, index_key, index);
+}
+
+std::map<std::string, at::Tensor> archive_read_tensors(torch::serialize::InputArchive& a, const std::string& index_key,
+                                                       const std::string& source) {
+  std::map<std::string, at::Tensor> out;
+  std::stringstream names(archive_read_string(a, index_key, source));
+  std::string name;
+  while (std::getline(names, name, ',')) {
+    torch::Tensor t;
+    BCJR_CHECK(a.try_read(name, t), source, ": entry '", name, "' is missing");
+    out[name] = t;
+  }
+  return out;
+}
+
 void archive_load_file(torch::serialize::InputArchive& a, const std::string& path) {
   std::string bytes = read_file(path);
   try {

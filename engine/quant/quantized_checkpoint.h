@@ -5,6 +5,8 @@
 //   "linears" (string: the keys, comma-separated), "params" (string: QuantParams JSON).
 #pragma once
 
+#include <ATen/Tensor.h>
+
 #include <map>
 #include <string>
 
@@ -33,6 +35,12 @@ std::map<LinearKey, QuantizedLinear> load_quantized_linears(const std::string& p
 void archive_write_string(torch::serialize::OutputArchive& a, const std::string& key, const std::string& value);
 std::string archive_read_string(torch::serialize::InputArchive& a, const std::string& key, const std::string& source);
 std::string archive_bytes(torch::serialize::OutputArchive& a);
+// A map of named tensors (names without commas), with its index under `index_key`; read back
+// whole, each missing tensor an error naming `source`.
+void archive_write_tensors(torch::serialize::OutputArchive& a, const std::map<std::string, at::Tensor>& tensors,
+                           const std::string& index_key);
+std::map<std::string, at::Tensor> archive_read_tensors(torch::serialize::InputArchive& a, const std::string& index_key,
+                                                       const std::string& source);
 void archive_load_file(torch::serialize::InputArchive& a, const std::string& path);
 
 }  // namespace bcjr::quant

@@ -1,4 +1,4 @@
-// BCJR at temperature T (ALGORITHM.md section 4): P(path) ~ exp(-E/T), the soft codeword
+// BCJR at temperature T (docs/ALGORITHM.md section 4): P(path) ~ exp(-E/T), the soft codeword
 // E_P[c(s_t)], per-step symbol marginals, log Z, and the exact VJP (2/T) Cov_P(G, c(s_u)).
 // Tail-biting: exact (conditioning on each overlap) where 2^(L-kV) <= 256; beyond, the overlap is
 // fixed per tile to the hard tail-biting Viterbi path (QTIP two-pass), which gives the exact

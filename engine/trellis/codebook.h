@@ -1,4 +1,4 @@
-// Trellis codes (ALGORITHM.md section 2): the [2^L, V] table of codewords a state emits. The
+// Trellis codes (docs/ALGORITHM.md section 2): the [2^L, V] table of codewords a state emits. The
 // computed codes (1mad, 3inst, hyb) follow the formulas bit for bit; `lut` is any table from a
 // .npy file. A Codebook records where it came from so that every result can name it.
 #pragma once

@@ -1,4 +1,4 @@
-// The shape of a bitshift trellis (ALGORITHM.md section 1): L state bits, k bits per weight,
+// The shape of a bitshift trellis (docs/ALGORITHM.md section 1): L state bits, k bits per weight,
 // V weights per step, tile length n. Every trellis entry point takes one and validates it, so
 // that a bad --L or tile width fails with a message naming the parameter.
 #pragma once

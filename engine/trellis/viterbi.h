@@ -1,4 +1,4 @@
-// Hard trellis quantisation (ALGORITHM.md section 3): the minimum-energy path of each tile, for a
+// Hard trellis quantisation (docs/ALGORITHM.md section 3): the minimum-energy path of each tile, for a
 // free or tail-biting boundary. Tail-biting is exact (every overlap tried) where 2^(L-kV) <= 256,
 // QTIP's two passes otherwise; `method` in the result says which.
 #pragma once

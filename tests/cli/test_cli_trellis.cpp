@@ -13,6 +13,7 @@
 #include "tests/support/test_support.h"
 
 using bcjr::test::bcjr_program;
+using bcjr::test::lines_of;
 using bcjr::test::run_command;
 using bcjr::test::TempDir;
 using namespace bcjr::trellis;
@@ -23,12 +24,6 @@ std::string py_script(const TempDir& dir, const std::string& name, const std::st
   const std::string path = dir.file(name);
   std::ofstream(path) << body;
   return bcjr::test::python() + " " + path;
-}
-
-int lines_of(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n + (!s.empty() && s.back() != '\n');
 }
 
 }  // namespace

@@ -11,13 +11,16 @@
 
 #include <QComboBox>
 
+#include "app/studio/learn_tab.h"
 #include "app/studio/main_window.h"
+#include "app/studio/message_bar.h"
 #include "app/studio/run_dialog.h"
 #include "engine/core/runtime.h"
 #include <QTextBrowser>
 
 #include "widgets/curve_plot.h"
-#include "widgets/ising_panel.h"
+#include "widgets/guided_tour.h"
+#include "widgets/learn_panel.h"
 #include "widgets/schedule_editor.h"
 
 class TestMainWindow : public QObject {
@@ -30,7 +33,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(titles, QStringList({"File", "Run", "View", "Help"}));
   }
 
-  void runDialogOffersCudaOnlyWhereThereIsADeviceAndTheLrUnits() {
+  void runDialogOffersAndPreselectsCudaOnlyWhereThereIsADeviceAndTheLrUnits() {
     bcjr::studio::RunDialog d("default", "default");
     auto* device = d.findChild<QComboBox*>("device");
     QVERIFY(device);
@@ -38,7 +41,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(device->count() > 1, bcjr::cuda_available());
     QCOMPARE(device->isEnabled(), bcjr::cuda_available());
     auto j = nlohmann::json::parse(d.configJson({}).toStdString());
-    QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()), QString("cpu"));
+    QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()),
+             QString(bcjr::cuda_available() ? "cuda" : "cpu"));
     QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("weight"));
     auto* units = d.findChild<QComboBox*>("lrUnits");
     QVERIFY(units);
@@ -54,6 +58,17 @@ class TestMainWindow : public QObject {
     QVERIFY(w.windowTitle() == "BCJR Studio");
   }
 
+  void engineWorkerErrorsReachTheMessageBar() {
+    bcjr::studio::MainWindow w({"default", "default"});
+    auto* bar = w.findChild<bcjr::studio::MessageBar*>("messageBar");
+    QVERIFY(bar && bar->isHidden());
+    // A tile of the training run while none is going: the engine worker's error, shown, not thrown.
+    w.findChild<QComboBox*>("posteriorSource")->setCurrentIndex(1);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->message().contains("no BCJR-QAT run is going"), 30000);
+    QVERIFY(!bar->isHidden());
+    QVERIFY(w.isEnabled());
+  }
+
   void scheduleEditorStartsAtThePapersSchedule() {
     bcjr::studio::MainWindow w({"default", "default"});
     auto* editor = w.findChild<bcjr::widgets::ScheduleEditor*>("scheduleEditor");
@@ -65,18 +80,18 @@ class TestMainWindow : public QObject {
     for (int i = 1; i < t.size(); ++i) QVERIFY(t[i] < t[i - 1]);
   }
 
-  void isingPanelTeachesFromTheBundledText() {
+  void learnTabTeachesFromTheBundledPages() {
     bcjr::studio::MainWindow w({"default", "default"});
-    auto* panel = w.findChild<bcjr::widgets::IsingPanel*>("isingPanel");
-    QVERIFY(panel);
-    QVERIFY(panel->text()->toPlainText().contains("spin chain"));
-    bcjr::widgets::ThermoSnapshot s;
-    s.temperature = {0.01, 0.1, 1.0};
-    s.free_energy = {1.0, 0.5, -2.0};
-    s.energy = {1.0, 1.2, 3.0};
-    panel->setThermodynamics(s);
-    QCOMPARE(panel->plot()->seriesNames().size(), 3);
-    QCOMPARE(panel->plot()->seriesY(panel->plot()->seriesNames()[2]), QVector<double>({0.0, 0.7, 5.0}));
+    QVERIFY(w.showView("learn"));
+    QVERIFY(w.showView("ising"));  // the old name still opens it
+    auto* tab = w.findChild<bcjr::studio::LearnTab*>("learnTab");
+    QVERIFY(tab);
+    auto* tour = tab->panel()->tour();
+    QVERIFY(tour->pageCount() >= 5 && tour->pageCount() <= 8);
+    QVERIFY(tour->browser()->toPlainText().contains("spin chain"));
+    // The tab computes its first chain by itself, off the GUI thread.
+    QTRY_VERIFY_WITH_TIMEOUT(tab->hasResult(), 30000);
+    QCOMPARE(tab->panel()->snapshot().states, 16);
   }
 
   void plotExportsPngAndCsv() {

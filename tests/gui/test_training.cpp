@@ -1,5 +1,7 @@
 // A BCJR-QAT run driven from the studio as a user drives it: started in the training thread, the
 // views filling live from its step snapshots, and the run folder written.
+#include <QAction>
+#include <QStatusBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -7,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/studio/main_window.h"
+#include "app/studio/message_bar.h"
 #include "app/studio/posterior_tab.h"
+#include "app/studio/run_controls.h"
 #include "app/studio/training_worker.h"
 #include "tests/quant/tiny_model.h"
 #include "widgets/curve_plot.h"
@@ -16,6 +20,26 @@
 #include "widgets/schedule_editor.h"
 
 using namespace bcjr;
+using studio::RunControls;
+
+namespace {
+struct RunActions {
+  QAction *start, *resume, *pause, *cancel;
+  explicit RunActions(const studio::MainWindow& w)
+      : start(w.findChild<QAction*>("startAction")),
+        resume(w.findChild<QAction*>("resumeAction")),
+        pause(w.findChild<QAction*>("pauseAction")),
+        cancel(w.findChild<QAction*>("cancelAction")) {}
+  // Which actions a user can click, as a string: "SRPC" for all four, "-" for a disabled one.
+  QString enabled() const {
+    return QString("%1%2%3%4")
+        .arg(start->isEnabled() ? 'S' : '-')
+        .arg(resume->isEnabled() ? 'R' : '-')
+        .arg(pause->isEnabled() ? 'P' : '-')
+        .arg(cancel->isEnabled() ? 'C' : '-');
+  }
+};
+}  // namespace
 
 class TestTraining : public QObject {
   Q_OBJECT
@@ -43,6 +67,88 @@ class TestTraining : public QObject {
     QFile metrics(dir.filePath("run/metrics.jsonl"));
     QVERIFY(metrics.open(QIODevice::ReadOnly));
     QCOMPARE(QString::fromUtf8(metrics.readAll()).trimmed().split('\n').size(), 3);
+  }
+
+  // Pause shows Continue, Cancel works while paused, and after Cancel the run resumes; the Run
+  // menu's actions are right at each moment.
+  void pauseCancelWhilePausedAndResume() {
+    QTemporaryDir dir;
+    const std::string model = test::write_tiny_llama(dir.filePath("model").toStdString(), 3);
+    const std::string tokens = test::write_token_ids(dir.filePath("tokens.npy").toStdString(), 4096, 64, 5);
+    quant::QatConfig c = test::tiny_qat_run(model, tokens);
+    c.steps = 8;
+    studio::MainWindow w({QString::fromStdString(model), QString::fromStdString(tokens)});
+    RunActions a(w);
+    QCOMPARE(a.enabled(), QString("SR--"));
+    studio::TrainRequest r;
+    r.config_json = QString::fromStdString(c.to_json().dump());
+    r.run_dir = dir.filePath("run");
+    QSignalSpy steps(w.trainingWorker(), &studio::TrainingWorker::stepFinished);
+    QSignalSpy ended(&w, &studio::MainWindow::runEnded);
+    w.startTraining(r);
+    QCOMPARE(a.enabled(), QString("----"));  // starting: nothing to pause or cancel yet
+    QTRY_COMPARE_WITH_TIMEOUT(w.runControls()->state(), RunControls::State::Running, 60000);
+    QCOMPARE(a.enabled(), QString("--PC"));
+    QCOMPARE(a.pause->text().remove('&'), QString("Pause"));
+    QVERIFY(steps.wait(120000));
+
+    a.pause->trigger();
+    QCOMPARE(a.pause->text().remove('&'), QString("Continue"));
+    QCOMPARE(a.enabled(), QString("--PC"));
+    QVERIFY(w.trainingWorker()->paused());
+    // It stops between two steps: the step under way ends, then no step comes for several step times.
+    double step_s = 0;
+    for (const auto& args : steps) step_s = std::max(step_s, args.at(0).value<widgets::StepSnapshot>().seconds);
+    const int quiet_ms = int(3000 * step_s) + 1000;
+    int settled = -1;
+    for (int i = 0; i < 20 && settled != steps.count(); ++i) {
+      settled = steps.count();
+      QTest::qWait(quiet_ms);
+    }
+    QVERIFY(settled < 8);
+    QTest::qWait(quiet_ms);
+    QCOMPARE(steps.count(), settled);
+    // Paused after the step under way, or held before the next one if none was under way.
+    const QString status = w.statusBar()->currentMessage();
+    QVERIFY2(status.contains(QString("paused after step %1").arg(settled)) || status.contains("pause asked"),
+             qPrintable(status));
+
+    a.cancel->trigger();  // while paused
+    QCOMPARE(a.enabled(), QString("----"));  // cancelling
+    QVERIFY(ended.wait(60000));
+    auto end = ended.takeFirst().at(0).value<studio::RunEnd>();
+    QCOMPARE(end.status, studio::RunEnd::Status::Cancelled);
+    QVERIFY(end.cancel_seconds >= 0);
+    QCOMPARE(a.enabled(), QString("SR--"));
+    QCOMPARE(a.pause->text().remove('&'), QString("Pause"));
+
+    w.resumeTraining(r.run_dir);
+    QVERIFY(ended.wait(240000));
+    end = ended.takeFirst().at(0).value<studio::RunEnd>();
+    QCOMPARE(end.status, studio::RunEnd::Status::Finished);
+    QFile metrics(dir.filePath("run/metrics.jsonl"));
+    QVERIFY(metrics.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(metrics.readAll()).trimmed().split('\n').size(), 8);
+  }
+
+  // An engine error is a message in the window, not a modal box, and the window goes on.
+  void engineErrorIsAMessageAndTheWindowGoesOn() {
+    QTemporaryDir dir;
+    studio::MainWindow w({"default", "default"});
+    RunActions a(w);
+    quant::QatConfig c;
+    c.model = dir.filePath("no-such-model").toStdString();
+    studio::TrainRequest r;
+    r.config_json = QString::fromStdString(c.to_json().dump());
+    r.run_dir = dir.filePath("run");
+    QSignalSpy ended(&w, &studio::MainWindow::runEnded);
+    w.startTraining(r);
+    QVERIFY(ended.wait(60000));  // a modal box would block here
+    QCOMPARE(ended.first().at(0).value<studio::RunEnd>().status, studio::RunEnd::Status::Failed);
+    auto* bar = w.findChild<studio::MessageBar*>("messageBar");
+    QVERIFY(bar && !bar->isHidden());
+    QVERIFY2(bar->message().contains("no-such-model"), qPrintable(bar->message()));
+    QCOMPARE(a.enabled(), QString("SR--"));
   }
 };
 

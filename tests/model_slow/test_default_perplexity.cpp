@@ -1,4 +1,4 @@
-// The default model's perplexity on the default text, by the ALGORITHM.md 8 protocol at ctx 512
+// The default model's perplexity on the default text, by the docs/ALGORITHM.md 8 protocol at ctx 512
 // over the first 4 windows (a couple of minutes on the 2-core CPU machine).
 //
 // Measured on the 2-core Debian 12 CPU machine (LibTorch 1.13, fp32), 2026-11-23, with

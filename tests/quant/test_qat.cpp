@@ -29,14 +29,7 @@ using bcjr::test::TempDir;
 
 namespace {
 
-TrellisCode small_code() {
-  QuantParams p;
-  p.L = 8;
-  p.k = 2;
-  p.V = 2;
-  p.code = "hyb";
-  return TrellisCode::make(p);
-}
+TrellisCode small_code() { return bcjr::test::small_trellis_code(); }
 
 std::vector<double> kl_of(const RunFolder& run) {
   std::vector<double> kl;

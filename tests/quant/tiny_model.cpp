@@ -71,4 +71,13 @@ quant::QatConfig tiny_qat_run(const std::string& model_dir, const std::string& t
   return c;
 }
 
+quant::TrellisCode small_trellis_code() {
+  quant::QuantParams p;
+  p.L = 8;
+  p.k = 2;
+  p.V = 2;
+  p.code = "hyb";
+  return quant::TrellisCode::make(p);
+}
+
 }  // namespace bcjr::test

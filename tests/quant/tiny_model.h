@@ -7,6 +7,7 @@
 
 #include "engine/model/llama_config.h"
 #include "engine/quant/qat_config.h"
+#include "engine/quant/trellis_code.h"
 
 namespace bcjr::test {
 
@@ -20,5 +21,7 @@ std::string write_token_ids(const std::string& path, int64_t n, int64_t vocab, u
 // A QAT configuration for that model: hyb L=8 k=2 V=2 (exact tail-biting), windows of 32 tokens,
 // perplexity windows of 32, 3 steps, checkpoints every step.
 quant::QatConfig tiny_qat_run(const std::string& model_dir, const std::string& tokens);
+// The small trellis of those runs, hyb L=8 k=2 V=2, tail-biting.
+quant::TrellisCode small_trellis_code();
 
 }  // namespace bcjr::test

@@ -59,6 +59,12 @@ std::string python() {
   return py.empty() ? "python3" : py;
 }
 
+int lines_of(const std::string& out) {
+  int n = 0;
+  for (char c : out) n += c == '\n';
+  return n + (!out.empty() && out.back() != '\n');
+}
+
 std::string source_dir() {
   const char* d = std::getenv("BCJR_SOURCE_DIR");
   return d && *d ? d : BCJR_SOURCE_DIR;

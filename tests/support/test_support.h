@@ -26,6 +26,8 @@ struct CommandResult {
 
 // Runs a shell command line and captures its output.
 CommandResult run_command(const std::string& command_line);
+// Lines in a program's output (a last line without a newline counts): a one-line error is 1.
+int lines_of(const std::string& out);
 // The built `bcjr` program.
 std::string bcjr_program();
 // The Python with numpy, gguf, safetensors and tokenizers (set up by ./scripts/test).
