@@ -46,16 +46,22 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     BCJR_CHECK(f, path, ": cannot create a temporary file in ", dir.string(), ": ", std::strerror(errno),
                " (the previous version, if any, is kept)");
+    // The stream keeps no error code: errno right after the failing write is the reason (a failed
+    // stream makes no further system calls, so nothing overwrites it).
+    errno = 0;
     try {
       fill(f);
     } catch (...) {
+      const int e = errno;
+      const bool stream_failed = !f;
       f.close();
+      if (stream_failed && e != 0) give_up(std::strerror(e));  // e.g. a serializer's "write failed"
       fs::remove(tmp, ec);
       throw;
     }
-    errno = 0;
-    f.flush();
+    if (f) f.flush();
     if (!f) give_up(errno ? std::strerror(errno) : "write failed (disk full?)");
+    errno = 0;
     f.close();
     if (!f) give_up(errno ? std::strerror(errno) : "close failed (disk full?)");
   }

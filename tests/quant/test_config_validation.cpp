@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
@@ -48,6 +49,11 @@ TEST(ConfigValidation, EveryKeyWrittenIsReadBackAndNothingElseIsAccepted) {
   c.schedule = TemperatureSchedule::cosine(0.5, 0.02);
   EXPECT_EQ(QatConfig::from_json(c.to_json(), "x").to_json(), c.to_json());
   EXPECT_EQ(refusal(json::object()), "");
+  // The methods' keys (issue 14): method, and jacquant's options under "jacquant".
+  c.method = QatMethod::JacQuant;
+  c.jacquant.probes = 3;
+  EXPECT_EQ(QatConfig::from_json(c.to_json(), "x").to_json(), c.to_json());
+  EXPECT_EQ(refusal(json({{"method", "ste"}})), "");
 }
 
 TEST(ConfigValidation, UnknownOrMisspeltKeysAreRefusedNamingTheKey) {
@@ -57,6 +63,9 @@ TEST(ConfigValidation, UnknownOrMisspeltKeysAreRefusedNamingTheKey) {
   EXPECT_REFUSED(json({{"schedule", {{"kind", "exponential"}, {"t0", 0.3}, {"tmin", 0.05}, {"tmax", 1}}}}),
                  "unknown key \"tmax\" (did you mean \"tmin\"?)");
   EXPECT_REFUSED(json({{"schedule", {{"kind", "constant"}, {"t", 0.3}, {"t0", 0.3}}}}), "unknown key \"t0\"");
+  EXPECT_REFUSED(json({{"methd", "ste"}}), "unknown key \"methd\" (did you mean \"method\"?)");
+  EXPECT_REFUSED(json({{"method", "jacquant"}, {"jacquant", {{"dither", 2}}}}),
+                 "cfg.json jacquant: unknown key \"dither\" (did you mean \"dithers\"?)");
 }
 
 TEST(ConfigValidation, WrongTypesNameTheirKey) {
@@ -67,18 +76,22 @@ TEST(ConfigValidation, WrongTypesNameTheirKey) {
   EXPECT_REFUSED(json({{"eval_before_after", 1}}), "\"eval_before_after\" must be true or false");
   EXPECT_REFUSED(json({{"layers", {1, "two"}}}), "\"layers\" must be a list of layer numbers");
   EXPECT_REFUSED(json({{"quant", {{"L", 1e10}}}}), "\"L\" must be an integer");
+  EXPECT_REFUSED(json({{"method", 3}}), "\"method\" must be a string");
+  EXPECT_REFUSED(json({{"method", "lsq"}}), "\"method\" 'lsq' (expected bcjr, ste, jacquant, bbq or rtn)");
+  EXPECT_REFUSED(json({{"method", "jacquant"}, {"jacquant", {{"probes", "two"}}}}), "\"probes\" must be an integer");
 }
 
 TEST(ConfigValidation, InvalidSettingsAreRefusedBeforeAnyWork) {
   EXPECT_REFUSED(json({{"schedule", {{"kind", "constant"}, {"t", 0}}}}), "temperatures must be finite and > 0");
   EXPECT_REFUSED(json({{"schedule", {{"kind", "exponential"}, {"t0", -0.3}, {"tmin", 0.05}}}}), "finite and > 0");
-  EXPECT_REFUSED(json::parse(R"({"schedule": {"kind": "constant", "t": 1e999}})"), "finite and > 0");
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_REFUSED(json({{"schedule", {{"kind", "constant"}, {"t", inf}}}}), "finite and > 0");
   EXPECT_REFUSED(json({{"schedule", {{"kind", "points"}, {"points", {{0, 0.3}, {5, -1}}}}}}), "must be finite and > 0");
   EXPECT_REFUSED(json({{"quant", {{"L", 20}}}}), "L = 20 is outside 2..16");
   EXPECT_REFUSED(json({{"quant", {{"V", 1}}}}), "code hyb has V = 2");
   EXPECT_REFUSED(json({{"quant", {{"code", "2mad"}}}}), "--code '2mad'");
   EXPECT_REFUSED(json({{"steps", -1}}), "--steps -1 must be >= 0");
-  EXPECT_REFUSED(json::parse(R"({"clip": 1e999})"), "--clip inf must be finite");
+  EXPECT_REFUSED(json({{"clip", inf}}), "--clip inf must be finite");
   EXPECT_REFUSED(json({{"layers", {4, 4}}}), "layer 4 is listed twice");
   EXPECT_THROW(TemperatureSchedule::constant(0), bcjr::Error);
   EXPECT_THROW(TemperatureSchedule::points({{0, 0.3}, {1, std::nan("")}}), bcjr::Error);

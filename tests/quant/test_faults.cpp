@@ -70,22 +70,31 @@ bool run_and_kill(const std::vector<std::string>& argv, std::chrono::millisecond
 void expect_run_folder_valid(const std::string& dir) {
   if (!fs::exists(dir + "/run.json")) return;  // killed before the run was created
   EXPECT_NO_THROW(RunFolder::open(dir).read_manifest()) << dir;
-  if (fs::exists(dir + "/metrics.jsonl")) EXPECT_NO_THROW(read_metrics_file(dir + "/metrics.jsonl"));
-  if (fs::exists(dir + "/results.json"))
+  if (fs::exists(dir + "/metrics.jsonl")) {
+    EXPECT_NO_THROW(read_metrics_file(dir + "/metrics.jsonl"));
+  }
+  if (fs::exists(dir + "/results.json")) {
     EXPECT_NO_THROW(nlohmann::json::parse(bcjr::read_file(dir + "/results.json"))) << "results.json";
+  }
   for (const auto& e : fs::directory_iterator(dir + "/checkpoints")) {
     const std::string p = e.path().string(), name = e.path().filename().string();
     if (name[0] == '.') continue;  // a temporary file of a killed write: never read
     QuantParams params;
-    if (name == "ptq.ckpt") EXPECT_NO_THROW(load_quantized_linears(p, &params)) << p;
-    else EXPECT_NO_THROW(QatCheckpointReader{p}) << p;
+    if (name == "ptq.ckpt") {
+      EXPECT_NO_THROW(load_quantized_linears(p, &params)) << p;
+    } else {
+      EXPECT_NO_THROW(QatCheckpointReader{p}) << p;
+    }
   }
   for (const auto& e : fs::directory_iterator(dir + "/snapshots")) {
     const std::string p = e.path().string(), name = e.path().filename().string();
     if (name[0] == '.') continue;
     QuantParams params;
-    if (e.path().extension() == ".pt") EXPECT_NO_THROW(bcjr::model::read_layer_snapshot_pt(p)) << p;
-    else EXPECT_NO_THROW(load_quantized_linears(p, &params)) << p;
+    if (e.path().extension() == ".pt") {
+      EXPECT_NO_THROW(bcjr::model::read_layer_snapshot_pt(p)) << p;
+    } else {
+      EXPECT_NO_THROW(load_quantized_linears(p, &params)) << p;
+    }
   }
 }
 
@@ -197,8 +206,11 @@ TEST(Faults, KillNineDuringExportNeverLeavesAHalfWrittenFile) {
       const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, span.count())(rng));
       run_and_kill({bcjr, "export", t.dir.file("run"), "--format", format, "--out", out}, delay, &code);
       if (!fs::exists(out)) continue;  // killed before the rename: nothing under the name
-      if (std::string(format) == "packed") EXPECT_NO_THROW(read_packed(out, nullptr)) << "after " << delay.count() << " ms";
-      else EXPECT_NO_THROW(bcjr::model::read_layer_snapshot_pt(out)) << "after " << delay.count() << " ms";
+      if (std::string(format) == "packed") {
+        EXPECT_NO_THROW(read_packed(out, nullptr)) << "after " << delay.count() << " ms";
+      } else {
+        EXPECT_NO_THROW(bcjr::model::read_layer_snapshot_pt(out)) << "after " << delay.count() << " ms";
+      }
       fs::remove(out);
     }
   }
