@@ -61,7 +61,10 @@ class TestMainWindow : public QObject {
   void engineWorkerErrorsReachTheMessageBar() {
     bcjr::studio::MainWindow w({"default", "default"});
     auto* bar = w.findChild<bcjr::studio::MessageBar*>("messageBar");
-    QVERIFY(bar && bar->isHidden());
+    QVERIFY(bar);
+    // Where the default model is absent (a bare GPU machine) the bar already names it; the engine
+    // worker's error must still arrive and replace it.
+    QVERIFY(!bar->message().contains("no BCJR-QAT run is going"));
     // A tile of the training run while none is going: the engine worker's error, shown, not thrown.
     w.findChild<QComboBox*>("posteriorSource")->setCurrentIndex(1);
     QTRY_VERIFY_WITH_TIMEOUT(bar->message().contains("no BCJR-QAT run is going"), 30000);
