@@ -17,6 +17,20 @@
 
 namespace bcjr {
 
+namespace {
+
+// Flushes a file's data (or a folder's entries) to the disk; returns errno, 0 on success. EINVAL
+// means the file system cannot sync (a pipe, some FUSE mounts): nothing to do there.
+int sync_path(const std::filesystem::path& p, int flags) {
+  const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = ::fsync(fd) == 0 || errno == EINVAL ? 0 : errno;
+  if (::close(fd) != 0 && e == 0) e = errno;
+  return e;
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& fill) {
   namespace fs = std::filesystem;
   fs::path target(path);
@@ -25,31 +39,43 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   std::random_device rd;
   fs::path tmp = dir / ("." + target.filename().string() + ".tmp" + std::to_string(getpid()) + "-" +
                         std::to_string(rd() & 0xffffff));
+  std::error_code ec;
+  auto give_up = [&](const std::string& why) {
+    fs::remove(tmp, ec);
+    fail(path, ": cannot write: ", why, " (the previous version, if any, is kept)");
+  };
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    BCJR_CHECK(f, path, ": cannot create temporary file ", tmp.string(), ": ", std::strerror(errno));
+    BCJR_CHECK(f, path, ": cannot create a temporary file in ", dir.string(), ": ", std::strerror(errno),
+               " (the previous version, if any, is kept)");
+    // The stream keeps no error code: errno right after the failing write is the reason (a failed
+    // stream makes no further system calls, so nothing overwrites it).
+    errno = 0;
     try {
       fill(f);
     } catch (...) {
+      const int e = errno;
+      const bool stream_failed = !f;
       f.close();
-      std::error_code ec;
+      if (stream_failed && e != 0) give_up(std::strerror(e));  // e.g. a serializer's "write failed"
       fs::remove(tmp, ec);
       throw;
     }
-    f.flush();
-    if (!f) {
-      f.close();
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      fail(path, ": write failed (disk full?)");
-    }
+    if (f) f.flush();
+    if (!f) give_up(errno ? std::strerror(errno) : "write failed (disk full?)");
+    errno = 0;
+    f.close();
+    if (!f) give_up(errno ? std::strerror(errno) : "close failed (disk full?)");
   }
-  std::error_code ec;
+  // The data reaches the disk before the new name does, so that a crash of the machine (not only
+  // of this process) leaves either the old file or the whole new one under `path`.
+  if (const int e = sync_path(tmp, O_RDONLY)) give_up(std::strerror(e));
   fs::rename(tmp, target, ec);
   if (ec) {
-    fs::remove(tmp, ec);
-    fail(path, ": cannot rename temporary file into place: ", ec.message());
+    const std::string why = ec.message();
+    give_up("cannot rename the temporary file into place: " + why);
   }
+  sync_path(dir, O_RDONLY | O_DIRECTORY);  // the rename itself; best effort
 }
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
@@ -81,9 +107,17 @@ void append_line(const std::string& path, const std::string& line) {
   ::close(fd);
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, uint64_t max_bytes, const char* what) {
   std::ifstream f(path, std::ios::binary);
   BCJR_CHECK(f, path, ": cannot open file");
+  if (max_bytes > 0) {
+    f.seekg(0, std::ios::end);
+    const std::streamoff size = f.tellg();
+    BCJR_CHECK(size >= 0, path, ": cannot tell the file's size");
+    BCJR_CHECK(uint64_t(size) <= max_bytes, path, ": ", uint64_t(size), " bytes, more than the ", max_bytes, " a ",
+               what, " may have");
+    f.seekg(0);
+  }
   std::ostringstream ss;
   ss << f.rdbuf();
   BCJR_CHECK(!f.bad(), path, ": read error");

@@ -54,7 +54,10 @@ struct QatConfig {
   // Throws a bcjr::Error naming the bad field.
   void validate() const;
   nlohmann::json to_json() const;
+  // An unknown key, a value of the wrong type or an invalid setting is an error naming `source`.
   static QatConfig from_json(const nlohmann::json& j, const std::string& source);
+  // A configuration file (`bcjr train --config`): a bare configuration or a run.json (its "config").
+  static QatConfig from_file(const std::string& path);
   // Steps in all: steps x layers for independent/greedy, steps for joint.
   int64_t total_steps() const;
 };

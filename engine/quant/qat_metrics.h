@@ -47,7 +47,12 @@ struct StepMetrics {
 };
 
 nlohmann::json to_json(const StepMetrics& m);
-StepMetrics step_metrics_from_json(const nlohmann::json& j);
+// A metrics.jsonl line; a missing or mistyped field is an error naming `source` ("FILE line N").
+// null (how JSON holds a NaN) reads back as NaN.
+StepMetrics step_metrics_from_json(const nlohmann::json& j, const std::string& source = "metrics");
+// Every step of a metrics.jsonl file, as the studio reads a run; errors name the file and line. A
+// last line without its newline (an append cut short by a crash) is not a step and is skipped.
+std::vector<StepMetrics> read_metrics_file(const std::string& path);
 
 // Voronoi-basin radius of the drift-budget theory: sigma_w / sqrt(2 pi 2^kV).
 double voronoi_radius(double sigma_w, int k, int V);

@@ -11,6 +11,7 @@
 #include "engine/core/progress.h"
 #include "engine/model/model_loader.h"
 #include "engine/model/perplexity.h"
+#include "engine/quant/qat_config_check.h"
 #include "engine/quant/qat_trainer.h"
 #include "engine/quant/run_folder.h"
 #include "engine/quant/run_status.h"
@@ -67,7 +68,7 @@ static nlohmann::json model_hashes(const model::LoadedModel& m) {
 }
 
 std::unique_ptr<QatSession> QatSession::create(const QatConfig& config, const std::string& run_dir, bool overwrite) {
-  config.validate();
+  validate_for_model(config);  // before the run folder exists: a refused configuration leaves nothing
   auto run = RunFolder::create(run_dir, overwrite);
   run.write_manifest({{"kind", "bcjr-qat"}, {"config", config.to_json()}, {"build", build_info_json()}});
   return std::unique_ptr<QatSession>(new QatSession(std::make_unique<Impl>(config, run_dir)));

@@ -7,12 +7,15 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "engine/core/cancel.h"
 #include "engine/core/error.h"
+#include "engine/core/fault_injection.h"
 #include "engine/core/progress.h"
 #include "engine/model/perplexity.h"
 #include "engine/quant/qat_checkpoint.h"
+#include "engine/quant/qat_finite.h"
 #include "engine/quant/qat_latent.h"
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/scalar_rule.h"
@@ -280,6 +283,8 @@ void QatTrainer::train_step() {
   auto logits = model_->head(model_->forward_layers(h, first, model_->num_layers()));
   auto log_student = torch::log_softmax(logits.to(torch::kFloat32), -1);
   auto kl = (teacher.exp() * (teacher - log_student)).sum(-1).mean();
+  if (fault_injected("nan-loss", global_step_)) kl = kl * std::numeric_limits<double>::quiet_NaN();
+  if (!std::isfinite(kl.item<double>())) stop_non_finite("the loss (KL = " + std::to_string(kl.item<double>()) + ")");
   optimizer_->zero_grad();
   backward(kl);
   std::vector<torch::Tensor> params;
@@ -287,11 +292,20 @@ void QatTrainer::train_step() {
     params.push_back(kv.second->w);
     for (auto& p : rule_->extra_parameters(*kv.second)) params.push_back(p);
   }
+  if (fault_injected("nan-grad", global_step_)) latents_.rbegin()->second->w.grad().view(-1)[0] = std::nan("");
   const double grad_norm = torch::nn::utils::clip_grad_norm_(params, config_.clip);
+  if (!std::isfinite(grad_norm)) stop_non_finite(first_non_finite(latents_, true));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     optimizer_->step();
+    if (fault_injected("inf-weight", global_step_)) {
+      torch::NoGradGuard ng;
+      params.front().view(-1)[0] = std::numeric_limits<double>::infinity();
+    }
   }
+  // After the update the state is no longer a finished step's: stop without checkpointing it.
+  const std::string bad_weight = first_non_finite(latents_, false);
+  if (!bad_weight.empty()) stop_non_finite(bad_weight, /*state_is_last_step=*/false);
   uninstall();
 
   // The step is done: W_latent and AdamW have moved. What follows only measures it.
@@ -371,6 +385,18 @@ void QatTrainer::finish_phase() {
   optimizer_.reset();
   ++phase_;
   phase_step_ = 0;
+}
+
+void QatTrainer::stop_non_finite(const std::string& where, bool state_is_last_step) {
+  uninstall();
+  // Before the optimiser's update W_latent and AdamW still hold the last finished step: keep it.
+  if (state_is_last_step && !latents_.empty() && phase_step_ > 0) write_checkpoint();
+  const std::string last = run_.latest_checkpoint();
+  const std::string message = "BCJR-QAT stopped at step " + std::to_string(global_step_) + ": " +
+                              (where.empty() ? std::string("a value") : where) + " is not finite (NaN or Inf); " +
+                              (last.empty() ? "no checkpoint had been written" : "the last good checkpoint is " + last);
+  log(message);
+  fail(message);
 }
 
 // ---- checkpoints ---------------------------------------------------------------------------

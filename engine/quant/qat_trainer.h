@@ -91,6 +91,9 @@ class QatTrainer {
   void backward(const torch::Tensor& loss);
   void finish_phase();
   void write_checkpoint();
+  // Stops the run at the current step because `where` holds a NaN or Inf (log line, message naming
+  // it and the last good checkpoint, which is this step's start when state_is_last_step).
+  [[noreturn]] void stop_non_finite(const std::string& where, bool state_is_last_step = true);
   bool load_checkpoint();
   QatResultsSource results_source() const;
   void install(const std::vector<int64_t>& soft_layers, double T);

@@ -1,7 +1,11 @@
 #include "engine/quant/run_folder.h"
 
 #include <algorithm>
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <sstream>
@@ -22,6 +26,26 @@ nlohmann::json build_info_json() {
           {"torch", kTorchVersion},
           {"cuda_kernels", kBuiltWithCudaKernels}};
 }
+
+namespace {
+
+// Temporary files of atomic writes (".NAME.tmpPID-N", atomic_file.cpp) whose writer was killed
+// before renaming them: never a result, only disk space. A live writer's are left alone.
+void remove_stale_temporaries(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t tmp = name.rfind(".tmp");
+    long pid = 0;
+    if (name.empty() || name[0] != '.' || tmp == std::string::npos ||
+        std::sscanf(name.c_str() + tmp, ".tmp%ld-", &pid) != 1 || pid <= 0)
+      continue;
+    if (pid == long(getpid()) || ::kill(pid_t(pid), 0) == 0) continue;
+    fs::remove(e.path(), ec);
+  }
+}
+
+}  // namespace
 
 RunFolder RunFolder::create(const std::string& path, bool overwrite) {
   BCJR_CHECK(!path.empty(), "run folder: empty path");
@@ -46,6 +70,7 @@ RunFolder RunFolder::open(const std::string& path) {
   std::error_code ec;
   fs::create_directories(r.file("checkpoints"), ec);
   fs::create_directories(r.file("snapshots"), ec);
+  for (const char* sub : {"", "checkpoints", "snapshots"}) remove_stale_temporaries(r.file(sub));
   return r;
 }
 
@@ -55,13 +80,16 @@ void RunFolder::write_manifest(const nlohmann::json& manifest) const {
 
 nlohmann::json RunFolder::read_manifest() const {
   const std::string p = file("run.json");
+  nlohmann::json j;
   try {
-    return nlohmann::json::parse(read_file(p));
+    j = nlohmann::json::parse(read_file(p, kMaxConfigJsonBytes, "run.json"));
   } catch (const bcjr::Error&) {
     throw;
   } catch (const std::exception& e) {
     fail(p, ": not valid JSON: ", e.what());
   }
+  BCJR_CHECK(j.is_object(), p, ": not a JSON object (a run manifest is one)");
+  return j;
 }
 
 void RunFolder::append_metrics(const nlohmann::json& line) const { append_line(file("metrics.jsonl"), line.dump()); }
@@ -79,6 +107,9 @@ std::vector<nlohmann::json> RunFolder::read_metrics() const {
     ++number;
     offset += line.size() + 1;
     if (line.empty()) continue;
+    // A last line without its newline is an append a crash cut short: not a step (it is dropped
+    // when the run resumes, as every line after the checkpoint is).
+    if (in.eof() && !text.empty() && text.back() != '\n') break;
     try {
       out.push_back(nlohmann::json::parse(line));
     } catch (const std::exception& e) {

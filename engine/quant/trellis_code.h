@@ -18,6 +18,8 @@ struct TrellisCode {
   double target_rms = 0;  // rms_factor * codebook RMS: the RMS of the normalised weights
 
   static TrellisCode make(const QuantParams& p);
+  // With a codebook read from a file (a packed export's LUT) instead of one computed from p.
+  static TrellisCode make(const QuantParams& p, std::shared_ptr<const trellis::Codebook> codebook);
 };
 
 }  // namespace bcjr::quant
