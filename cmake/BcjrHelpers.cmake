@@ -1,8 +1,10 @@
 # Small functions shared by the CMakeLists of every layer.
 
-# Warnings: clean with -Wall -Wextra. Third-party headers come in as SYSTEM includes.
+# Warnings: clean with -Wall -Wextra. Third-party headers come in as SYSTEM includes. CI builds with
+# BCJR_WERROR=ON (scripts/test turns it on when CI is set), so that "warning-free" stays true.
+option(BCJR_WERROR "Treat compiler warnings as errors (CI)" OFF)
 function(bcjr_warnings target)
-  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra $<$<BOOL:${BCJR_WERROR}>:-Werror>>)
 endfunction()
 
 # One precompiled <torch/torch.h>, built once and reused by every target that includes torch:

@@ -3,11 +3,14 @@
 
 #include <ATen/ATen.h>
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +18,7 @@
 #include "kernels/cuda_check.cuh"
 #include "kernels/exp_ceiling.cuh"
 #include "kernels/viterbi_sweep.cuh"
+#include "kernels/workspace_batches.h"
 
 namespace bcjr::kernels {
 
@@ -73,12 +77,36 @@ CodeRef code_ref(const CodeArg& code, const TrellisDims& d, const at::Tensor& w,
                  code.hyb ? keep.data_ptr<float>() : nullptr};
 }
 
-int64_t batch_tiles(int64_t tiles, int64_t bytes_per_tile) {
+int64_t free_gpu_bytes() {
   size_t free_b = 0, total_b = 0;
   BCJR_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
-  const int64_t budget = std::min<int64_t>(workspace_budget_bytes(), int64_t(free_b / 2));
+  return int64_t(free_b);
+}
+
+int64_t batch_tiles(int64_t tiles, int64_t bytes_per_tile) {
+  const int64_t budget = std::min<int64_t>(workspace_budget_bytes(), free_gpu_bytes() / 2);
   const int64_t b = std::max<int64_t>(1, budget / std::max<int64_t>(1, bytes_per_tile));
   return std::min(tiles, b);
+}
+
+// Allocates a workspace for as many of `tiles` as fit (workspace_batches.h): `allocate(batch)`
+// makes the tensors; an out-of-memory error halves the batch, with a line on stderr.
+int64_t allocate_workspace(const char* what, int64_t tiles, int64_t bytes_per_tile,
+                           const std::function<void(int64_t)>& allocate) {
+  return allocate_shrinking(
+      batch_tiles(tiles, bytes_per_tile), bytes_per_tile, free_gpu_bytes(), what,
+      [&](int64_t batch) {
+        if (injected_allocation_failure(batch)) return false;
+        try {
+          allocate(batch);
+          return true;
+        } catch (const c10::Error& e) {
+          if (std::string(e.what()).find("out of memory") == std::string::npos) throw;
+          c10::cuda::CUDACachingAllocator::emptyCache();  // what the failed attempt left cached
+          return false;
+        }
+      },
+      [](const std::string& line) { std::fprintf(stderr, "[bcjr] %s\n", line.c_str()); });
 }
 
 }  // namespace
@@ -111,10 +139,13 @@ ViterbiTensors viterbi_cuda_tensors(const at::Tensor& w, const TrellisShapeArg& 
   if (tiles == 0) return out;
 
   const int64_t per_tile = viterbi_cost_floats(d) * 4 + viterbi_choice_bytes(d) + 4;
-  const int64_t batch = batch_tiles(tiles, per_tile);
-  at::Tensor cost = at::empty({batch * viterbi_cost_floats(d)}, w.options());
-  at::Tensor choice = at::empty({batch * viterbi_choice_bytes(d)}, w.options().dtype(at::kByte));
-  at::Tensor best = at::empty({batch}, w.options().dtype(at::kInt));
+  at::Tensor cost, choice, best;
+  const int64_t batch = allocate_workspace("viterbi on cuda", tiles, per_tile, [&](int64_t b) {
+    cost = choice = best = at::Tensor();
+    cost = at::empty({b * viterbi_cost_floats(d)}, w.options());
+    choice = at::empty({b * viterbi_choice_bytes(d)}, w.options().dtype(at::kByte));
+    best = at::empty({b}, w.options().dtype(at::kInt));
+  });
   const cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   for (int64_t t0 = 0; t0 < tiles; t0 += batch) {
     const int64_t nb = std::min(batch, tiles - t0);
@@ -161,8 +192,12 @@ BcjrTensors bcjr_cuda_tensors(const at::Tensor& w, const at::Tensor& grad, const
   if (tiles > 0) {
     const int64_t ws = bcjr_workspace_floats(d);
     const int arrays = grad.defined() ? 4 : 2;
-    const int64_t batch = batch_tiles(tiles, ws * 4 * arrays);
-    at::Tensor work = at::empty({batch * ws * arrays}, w.options());
+    at::Tensor work;
+    const int64_t batch = allocate_workspace(grad.defined() ? "bcjr vjp on cuda" : "bcjr on cuda", tiles,
+                                             ws * 4 * arrays, [&](int64_t b) {
+                                               work = at::Tensor();
+                                               work = at::empty({b * ws * arrays}, w.options());
+                                             });
     float* base = work.data_ptr<float>();
     const cudaStream_t stream = at::cuda::getCurrentCUDAStream();
     const int variant = bcjr_variant_from_env();

@@ -14,7 +14,7 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config python3 python3-venv
-  qt6-base-dev libqcustomplot-dev libtorch-dev libopenblas0-pthread
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev nlohmann-json3-dev libpcre2-dev libssl-dev
   xvfb xauth imagemagick
 )

@@ -1,10 +1,9 @@
 #include "widgets/curve_plot.h"
 
+#include "widgets/plot_export.h"
+
 #include <qcustomplot.h>
 
-#include <QFile>
-#include <QSaveFile>
-#include <QTextStream>
 #include <QVBoxLayout>
 
 namespace bcjr::widgets {
@@ -56,6 +55,13 @@ void CurvePlot::setSeries(const QString& name, const QVector<double>& x, const Q
   plot_->graph(ensureSeries(name))->setData(x, y);
 }
 
+void CurvePlot::setSeriesPen(const QString& name, const QColor& color, Qt::PenStyle style) {
+  QCPGraph* g = plot_->graph(ensureSeries(name));
+  QPen pen(color, 1.6, style);
+  g->setPen(pen);
+  g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, color, 4));
+}
+
 void CurvePlot::appendPoint(const QString& name, double x, double y) {
   plot_->graph(ensureSeries(name))->addData(x, y);
 }
@@ -97,19 +103,6 @@ bool CurvePlot::savePng(const QString& path, double scale) const {
 
 bool CurvePlot::savePdf(const QString& path) const { return plot_->savePdf(path); }
 
-bool CurvePlot::saveCsv(const QString& path) const {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
-  QTextStream out(&f);
-  out << "series,x,y\n";
-  for (const QString& name : names_) {
-    auto x = seriesX(name), y = seriesY(name);
-    for (int i = 0; i < x.size(); ++i)
-      out << '"' << QString(name).replace('"', "\"\"") << "\"," << QString::number(x[i], 'g', 17) << ','
-          << QString::number(y[i], 'g', 17) << '\n';
-  }
-  out.flush();
-  return f.commit();
-}
+bool CurvePlot::saveCsv(const QString& path) const { return save_plot_csv(plot_, path); }
 
 }  // namespace bcjr::widgets

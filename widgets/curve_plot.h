@@ -20,6 +20,8 @@ class CurvePlot : public QWidget {
   // Replaces (or creates) a series; x and y must have the same length.
   void setSeries(const QString& name, const QVector<double>& x, const QVector<double>& y);
   void appendPoint(const QString& name, double x, double y);
+  // Colour and dash of a series (created if missing); without a call it takes the next palette colour.
+  void setSeriesPen(const QString& name, const QColor& color, Qt::PenStyle style = Qt::SolidLine);
   void clear();
   QStringList seriesNames() const;
   QVector<double> seriesX(const QString& name) const;

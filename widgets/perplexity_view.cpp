@@ -9,6 +9,24 @@
 #include "widgets/trace_plot.h"
 
 namespace bcjr::widgets {
+namespace {
+
+// The protocol for the title: its text's folder left out (the file names it) and broken at commas
+// into lines that fit the view (a title wider than the plot would be cut at both ends).
+QString title_lines(QString protocol) {
+  const int comma = protocol.indexOf(", ");
+  const QString first = comma < 0 ? protocol : protocol.left(comma);
+  if (first.contains('/')) protocol = first.section('/', -1) + protocol.mid(first.size());
+  QStringList lines{QString()};
+  for (const QString& part : protocol.split(", ")) {
+    if (!lines.last().isEmpty() && lines.last().size() + part.size() > 100) lines.append(QString());
+    lines.last() += (lines.last().isEmpty() ? "" : ", ") + part;
+  }
+  return lines.join(",\n");
+}
+
+}  // namespace
+
 
 PerplexityView::PerplexityView(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot) {
   auto* layout = new QVBoxLayout(this);
@@ -111,7 +129,7 @@ void PerplexityView::rebuild() {
     l.legend->addItem(new QCPPlottableLegendItem(l.legend, star));
   }
   l.title->setText(protocol.isEmpty() ? tr("Perplexity, loss and temperature")
-                                      : tr("Perplexity, loss and temperature — perplexity: %1").arg(protocol));
+                                      : tr("Perplexity, loss and temperature\nperplexity: %1").arg(title_lines(protocol)));
   empty_note_ = nullptr;
   if (!any_ppl) {
     empty_note_ = new QCPItemText(plot_);

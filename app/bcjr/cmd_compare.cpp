@@ -100,7 +100,7 @@ BCJR_REGISTER_COMMAND(Command{
                 "  --out DIR            the comparison's folder\n"
                 "  --methods LIST       comma-separated, from bcjr, ste, jacquant, bbq, rtn (default: all five)\n"
                 "  --seeds LIST         seeds of the RHT signs and the windows, e.g. 0,1,2 (default 0)\n"
-                "  --lr F               the common learning rate of the \"fixed\" runs (default 2e-4, the paper's)\n"
+                "  --lr F               the common learning rate of the \"fixed\" runs, in --lr-units (defaults as bcjr train)\n"
                 "  --method-lr M=F,...  a method's own rate for its \"fixed\" runs\n"
                 "  --tune-lrs LIST      also tune each method's rate over LIST on the first seed by the lowest\n"
                 "                       held-out KL on --tune-data, and run every seed at it (\"tuned\" runs)\n"

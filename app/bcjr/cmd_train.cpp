@@ -8,7 +8,6 @@
 #include "app/bcjr/command.h"
 #include "app/bcjr/qat_options.h"
 #include "app/bcjr/qat_report.h"
-#include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
 #include "engine/core/assets.h"
 #include "engine/model/model_loader.h"
@@ -52,18 +51,8 @@ int run_train(Args& args) {
     dir = args.flag("estimate") ? std::string() : args.required("out");
     const bool overwrite = args.flag("overwrite");
     quant::QatConfig base;
-    if (auto cfg = args.get("config")) {
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(read_file(*cfg));
-      } catch (const bcjr::Error&) {
-        throw;
-      } catch (const std::exception& e) {
-        fail("--config ", *cfg, ": not JSON: ", e.what());
-      }
-      // A run.json holds the configuration under "config"; a bare configuration file is accepted too.
-      base = quant::QatConfig::from_json(j.contains("config") ? j["config"] : j, *cfg);
-    }
+    // A run.json (its "config") or a bare configuration; unknown keys are refused by name.
+    if (auto cfg = args.get("config")) base = quant::QatConfig::from_file(*cfg);
     auto config = read_qat_options(args, base, /*training=*/true);
     const bool estimate = args.flag("estimate");
     args.finish();

@@ -9,6 +9,7 @@
 #include "app/bcjr/cli_context.h"
 #include "app/bcjr/command.h"
 #include "bcjr/version.h"
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 
@@ -28,9 +29,14 @@ ProgressReporter* terminal_progress() {
 
 namespace {
 
+// The command's cancellation token: every long loop of the engine checks it (engine/core/cancel.h),
+// a QAT session's own token included (its parent).
+bcjr::CancelToken* g_cancel = nullptr;
+
 void on_sigint(int) {
   // First Ctrl-C asks the running operation to stop at its next check; a second one kills.
   if (bcjr::cli::interrupted().exchange(true)) std::_Exit(130);
+  if (g_cancel) g_cancel->cancel_from_signal();
 }
 
 void print_help() {
@@ -86,6 +92,9 @@ int main(int argc, char** argv) {
       std::fputs(it->second.usage.c_str(), stdout);
       return 0;
     }
+  auto cancel = std::make_shared<bcjr::CancelToken>();
+  bcjr::CancelScope cancel_scope(cancel);
+  g_cancel = cancel.get();
   std::signal(SIGINT, on_sigint);
   try {
     bcjr::cli::Args parsed(args[0], rest);

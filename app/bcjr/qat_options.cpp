@@ -5,6 +5,7 @@
 
 #include "engine/core/error.h"
 #include "engine/model/model_loader.h"
+#include "engine/quant/qat_presets.h"
 
 namespace bcjr::cli {
 
@@ -12,7 +13,10 @@ const char* const kQatCommonHelp =
     "  --model M            model: \"default\", a .gguf file or a Hugging Face folder (default: default)\n"
     "  --layers L           target decoder layers: 4,8 or all (default: 4)\n"
     "  --data D             calibration text (tokenised by the model) or .npy token ids (default: default)\n"
-    "  --eval-data D        held-out text for perplexity (default: --data)\n"
+    "  --eval-data D        held-out text for perplexity (default: the held-out part of --data)\n"
+    "  --held-out F         without --eval-data: the last F of --data's lines (ids for .npy) are held out\n"
+    "                       for perplexity and the rest calibrates; 0 = evaluate on the calibration text\n"
+    "                       (default 0.1)\n"
     "  --L N --k N --V N    trellis: state bits, bits per weight, weights per step (default 16, 2, 2)\n"
     "  --code C             hyb (V=2), 1mad or 3inst (V=1) (default: hyb)\n"
     "  --codebook-seed S    seed of the hyb LUT (default 0)\n"
@@ -42,9 +46,12 @@ const char* const kQatTrainHelp =
     "  --schedule S         skip-high-T, naive, a JSON object or a .json file (default skip-high-T)\n"
     "  --phase-schedules S  independent/greedy: one schedule per layer, as presets separated by commas,\n"
     "                       a JSON array or a .json file holding one (the studio's editor saves these)\n"
-    "  --lr F --weight-decay F --clip F --beta1 F --beta2 F   AdamW (2e-4, 0.01, 1.0, 0.9, 0.999)\n"
-    "  --lr-units U         weight (the paper's) or normalised: lr x each linear's PTQ scale, so a step\n"
-    "                       moves RHT(W)/scale by about lr; compare with the Voronoi radius (default weight)\n"
+    "  --preset P           a named recipe applied before the other options: default, paper (the\n"
+    "                       paper's: lr 2e-4 in weight units, 10 steps, skip-high-T), gpu or cpu-demo\n"
+    "  --lr F --weight-decay F --clip F --beta1 F --beta2 F   AdamW (0.05, 0.01, 1.0, 0.9, 0.999)\n"
+    "  --lr-units U         normalised (default): lr x each linear's PTQ scale, so a step moves\n"
+    "                       RHT(W)/scale by about lr, to compare with the Voronoi radius; or weight (the\n"
+    "                       paper's units, the weights' own)\n"
     "  --checkpoint-every N checkpoint interval in steps (default 5; always at the end)\n"
     "  --flips-every N      steps between codeword-flip counts (a Viterbi per linear; 0 = never; default 1)\n"
     "  --eval-every N       held-out perplexity of the student every N steps (default 0 = never)\n";
@@ -95,9 +102,12 @@ void read_jacquant_options(Args& a, quant::JacQuantOptions& o) {
 }
 
 quant::QatConfig read_qat_options(Args& a, quant::QatConfig c, bool training) {
+  if (training)
+    if (auto p = a.get("preset")) quant::apply_qat_preset(c, *p);
   c.model = a.get("model", c.model);
   c.data = a.get("data", c.data);
   c.eval_data = a.get("eval-data", c.eval_data);
+  c.held_out = a.real("held-out", c.held_out);
   if (auto l = a.get("layers")) c.layers = parse_layers(*l, c.model);
   c.quant.L = int(a.integer("L", c.quant.L));
   c.quant.k = int(a.integer("k", c.quant.k));

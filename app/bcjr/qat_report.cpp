@@ -52,10 +52,11 @@ void print_run_summary(const std::string& run_dir) {
                 (long long)p["tiles_touched"].get<int64_t>(), scalar ? "rows" : "tiles");
   const auto& pr = j["protocol"];
   for (const auto& p : j.value("perplexity", nlohmann::json::array()))
-    std::printf("  perplexity %-4s %.4f  (%s, ctx %lld, %lld windows, %lld tokens, %s)\n",
+    std::printf("  perplexity %-4s %.4f  (%s, ctx %lld, %lld windows, %lld tokens, %s, %s)\n",
                 p["label"].get<std::string>().c_str(), p["ppl"].get<double>(), pr["data"].get<std::string>().c_str(),
                 (long long)p["ctx"].get<int64_t>(), (long long)p["windows"].get<int64_t>(),
-                (long long)p["tokens"].get<int64_t>(), pr["bos_policy"].get<std::string>().c_str());
+                (long long)p["tokens"].get<int64_t>(), pr["bos_policy"].get<std::string>().c_str(),
+                p.value("dtype", pr.value("dtype", std::string("dtype not recorded"))).c_str());
 }
 
 }  // namespace bcjr::cli

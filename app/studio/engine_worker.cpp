@@ -1,55 +1,56 @@
-// LibTorch's headers come first: Qt's `slots` macro must not be defined while they are parsed.
-#include <ATen/ATen.h>
-
+// Engine headers first: Qt's `slots` macro must not be defined while they are parsed.
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
-#include "engine/trellis/codebook.h"
-#include "engine/trellis/tile_posterior.h"
-#include "engine/trellis/viterbi.h"
+#include "engine/physics/tile_posterior_view.h"
 #include "engine/quant/qat_session.h"
+#include "engine/trellis/codebook.h"
 
 #include "app/studio/engine_worker.h"
 #include "app/studio/posterior_snapshot.h"
 #include "app/studio/training_worker.h"
 
+#include <algorithm>
 #include <cmath>
-#include <random>
+#include <functional>
 
 namespace bcjr::studio {
 
 namespace {
 
-struct Prepared {
-  trellis::TrellisSpec spec;
-  trellis::Codebook cb;
-  trellis::BcjrOptions opt;
-  std::vector<float> w;
-};
-
-Prepared prepare(const TileRequest& r) {
-  Prepared p;
+// The request as the engine's tile problem: the trellis it names and its weights (given, or a
+// Gaussian tile from its seed).
+physics::TileProblem problem_of(const TileRequest& r, const QString& gaussian_label) {
+  physics::TileProblem p;
   p.spec.L = r.L;
   p.spec.k = r.k;
   p.spec.V = r.V;
   p.spec.n = r.n;
-  p.opt.boundary = trellis::parse_boundary(r.boundary.toStdString());
-  p.spec.validate(p.opt.boundary);
-  p.opt.T = r.T;
-  // Exact tail-biting sums 2^(L-kV) constrained runs: fine for small trellises, too slow to redraw
-  // interactively beyond that, where the overlap is fixed to the hard tail-biting path instead.
-  if (p.spec.overlaps() > 16) p.opt.tailbiting = trellis::BcjrTailBiting::FixedOverlap;
-  p.cb = trellis::make_codebook(r.code.toStdString(), r.L, r.V);
+  p.boundary = trellis::parse_boundary(r.boundary.toStdString());
+  p.spec.validate(p.boundary);
+  p.codebook = std::make_shared<const trellis::Codebook>(trellis::make_codebook(r.code.toStdString(), r.L, r.V));
   if (!r.weights.isEmpty()) {
     BCJR_CHECK(r.weights.size() == r.n, "tile has ", r.weights.size(), " weights, expected n = ", r.n);
-    p.w.assign(r.weights.begin(), r.weights.end());
+    p.weights.assign(r.weights.begin(), r.weights.end());
   } else {
-    // A Gaussian tile scaled like the quantiser's input: RMS 0.9 x the codebook's RMS (QTIP).
-    std::mt19937_64 rng(r.seed);
-    std::normal_distribution<float> normal(0.f, 0.9f * p.cb.rms());
-    p.w.resize(r.n);
-    for (auto& x : p.w) x = normal(rng);
+    p.weights = physics::gaussian_tile(*p.codebook, r.n, r.seed);
   }
+  p.label = (r.label.isEmpty() ? gaussian_label.arg(r.seed) : r.label).toStdString();
   return p;
 }
+
+// Runs `f` under a cancellation token that gives up (bcjr::Cancelled) at the engine's next check
+// once `give_up` says so.
+template <class F>
+auto abandonable(const std::function<bool()>& give_up, F&& f) {
+  auto token = std::make_shared<CancelToken>();
+  token->set_check_hook([&give_up](int64_t) {
+    if (give_up()) throw Cancelled();
+  });
+  CancelScope scope(token);
+  return f();
+}
+
+QString first_line(const std::exception& e) { return QString::fromStdString(e.what()).section('\n', 0, 0); }
 
 }  // namespace
 
@@ -58,29 +59,8 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
   qRegisterMetaType<widgets::PosteriorSnapshot>();
 }
 
-
 widgets::PosteriorSnapshot EngineWorker::posterior(const TileRequest& r) {
-  Prepared p = prepare(r);
-  trellis::TilePosterior post = trellis::tile_posterior(p.w, p.spec, p.cb, p.opt);
-  at::Tensor w = at::from_blob(p.w.data(), {1, r.n}, at::kFloat).clone();
-  trellis::ViterbiResult hard = trellis::viterbi(w, p.spec, p.cb, p.opt.boundary);
-
-  quant::TilePosteriorView v;
-  v.label = r.label.isEmpty() ? QString("Gaussian tile (seed %1)").arg(r.seed).toStdString() : r.label.toStdString();
-  v.T = r.T;
-  v.steps = post.steps;
-  v.symbols = post.symbols;
-  v.V = r.V;
-  v.marginals = post.symbol_marginals;
-  v.mean = post.mean;
-  v.variance = post.variance;
-  v.target = p.w;
-  const int mask = post.symbols - 1;
-  auto states = hard.states.accessor<int32_t, 2>();
-  for (int t = 0; t < post.steps; ++t) v.viterbi_symbols.push_back(states[0][t] & mask);
-  v.log_z = post.log_z;
-  v.method = post.method;
-  return posterior_snapshot(v);
+  return posterior_snapshot(physics::tile_posterior_view(problem_of(r, "Gaussian tile (seed %1)"), r.T));
 }
 
 widgets::PosteriorSnapshot EngineWorker::runPosterior(const TileRequest& r) const {
@@ -90,11 +70,14 @@ widgets::PosteriorSnapshot EngineWorker::runPosterior(const TileRequest& r) cons
 }
 
 void EngineWorker::computePosterior(const TileRequest& r) {
-  if (r.generation < latest_.load()) return;  // superseded while queued
+  if (stopping_ || r.generation < latest_.load()) return;  // superseded while queued
   try {
-    Q_EMIT posteriorReady(r.run_layer >= 0 ? runPosterior(r) : posterior(r));
+    auto s = abandonable([this] { return stopping_.load(); },
+                         [&] { return r.run_layer >= 0 ? runPosterior(r) : posterior(r); });
+    Q_EMIT posteriorReady(s);
+  } catch (const Cancelled&) {
   } catch (const std::exception& e) {
-    Q_EMIT failed(QString::fromStdString(e.what()).section('\n', 0, 0));
+    Q_EMIT failed(first_line(e));
   }
 }
 

@@ -1,6 +1,8 @@
-// The object that owns the engine in bcjr-studio. It lives in its own QThread; the window reaches
-// it only through queued calls and hears back through signals carrying value snapshots. Requests
-// that a newer one has superseded are dropped, so dragging a slider never queues up work.
+// The object that asks the engine for tile posteriors in bcjr-studio (the engine's tile service,
+// engine/physics/tile_posterior_view.h, computes them; this only converts requests and results). It lives in its own QThread; the window reaches it only through queued calls and
+// hears back through signals carrying value snapshots; every engine error arrives as failed().
+// Requests that a newer one has superseded are dropped, so dragging a slider never queues up work,
+// and stop() ends any computation at its next cancellation check (for quitting).
 #pragma once
 
 #include <QObject>
@@ -36,6 +38,8 @@ class EngineWorker : public QObject {
   explicit EngineWorker(QObject* parent = nullptr);
   // Called from the GUI thread before queuing a request: anything older is skipped.
   quint64 nextGeneration() { return ++latest_; }
+  // Thread-safe: every computation in progress or queued stops (Cancelled, not reported).
+  void stop() { stopping_ = true; }
   // Where tiles of a running session come from (set once, before requests arrive).
   void setTrainingWorker(TrainingWorker* t) { training_ = t; }
   // Computes synchronously on the calling thread (the tests use this; the GUI goes through slots).
@@ -51,6 +55,7 @@ class EngineWorker : public QObject {
  private:
   widgets::PosteriorSnapshot runPosterior(const TileRequest& r) const;
   std::atomic<quint64> latest_{0};
+  std::atomic<bool> stopping_{false};
   TrainingWorker* training_ = nullptr;
 };
 

@@ -4,12 +4,15 @@
 #include "app/studio/layer_map_tab.h"
 #include "app/studio/learn_tab.h"
 #include "app/studio/message_bar.h"
+#include "app/studio/plot_export_dialog.h"
 #include "app/studio/posterior_tab.h"
 #include "app/studio/run_controls.h"
 #include "app/studio/run_dialog.h"
+#include "app/studio/run_overlay.h"
 #include "app/studio/run_request.h"
-#include "app/studio/run_views.h"
+#include "app/studio/runs_panel.h"
 #include "app/studio/schedule_tab.h"
+#include "app/studio/studio_settings.h"
 #include "app/studio/training_worker.h"
 
 #include <QAction>
@@ -35,7 +38,6 @@
 #include "engine/quant/run_folder.h"
 #include <qcustomplot.h>
 
-#include "widgets/curve_plot.h"
 #include "widgets/drift_budget_view.h"
 #include "widgets/learn_panel.h"
 #include "widgets/perplexity_view.h"
@@ -94,9 +96,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   schedule_tab_ = new ScheduleTab;
   schedule_tab_->setObjectName("scheduleTab");
   tabs_->addTab(schedule_tab_, tr("Schedule"));
-  run_views_ = new RunViews(this);
-  tabs_->addTab(run_views_->drift(), tr("Flips vs radius"));
-  tabs_->addTab(run_views_->perplexity(), tr("Perplexity"));
+  drift_ = new widgets::DriftBudgetView;
+  drift_->setObjectName("driftBudgetView");
+  tabs_->addTab(drift_, tr("Flips vs radius"));
+  perplexity_ = new widgets::PerplexityView;
+  perplexity_->setObjectName("perplexityView");
+  tabs_->addTab(perplexity_, tr("Perplexity"));
   layer_map_ = new LayerMapTab(training_);
   layer_map_->setObjectName("layerMapTab");
   tabs_->addTab(layer_map_, tr("Layer map"));
@@ -131,12 +136,14 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   log_dock->setWidget(log_);
   addDockWidget(Qt::BottomDockWidgetArea, log_dock);
   resizeDocks({log_dock}, {110}, Qt::Vertical);
+  buildRunsDock();
 
   buildMenus();
   // The GUI thread's own responsiveness, measured during every run (p50, p99, max go to the logs).
   latency_ = new LatencyMonitor(10, this);
   connect(training_, &TrainingWorker::started, this, [this](const QString& dir, int total) {
-    run_views_->startLive(dir);
+    live_run_ = dir;
+    overlay_->startLive(dir);  // the curve views draw it (and the ticked runs) from now on
     slopes_->clear();
     schedule_tab_->editor()->setRunPosition(0, 0);
     run_dir_ = dir;
@@ -160,24 +167,28 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     log(summary);
     statusBar()->showMessage(summary);
     endRun(RunEnd::Status::Finished, summary);
+    showRunSummary(live_run_);
   });
   connect(training_, &TrainingWorker::cancelled, this, [this](const QString& dir) {
     log(tr("run %1 cancelled; resume it with Run > Resume run").arg(dir));
     statusBar()->showMessage(tr("Cancelled"));
     endRun(RunEnd::Status::Cancelled, tr("cancelled"));
   });
+  // A refused control (a schedule the engine rejects): the run goes on, the message bar says why.
+  connect(training_, &TrainingWorker::controlFailed, this, [this](const QString& message) { showEngineError(message); });
   connect(training_, &TrainingWorker::failed, this, [this](const QString& message) {
     showEngineError(tr("BCJR-QAT: %1").arg(message));
     endRun(RunEnd::Status::Failed, message);
   });
-  // A schedule edited during a run takes effect at the next step.
+  // A schedule edited during a run is posted; the training thread takes it at its next step (a
+  // refused one comes back as controlFailed).
   connect(schedule_tab_->editor(), &widgets::ScheduleEditor::scheduleChanged, this, [this](int phase) {
     if (!training_->session() || showing_run_schedules_) return;
     try {
       // One schedule in the tab is every phase's; otherwise the phase edited.
       training_->replaceSchedule(schedule_tab_->editor()->phaseCount() == 1 ? -1 : phase, schedule_tab_->schedule(phase));
-      log(tr("schedule replaced; it takes effect at the next step"));
-    } catch (const std::exception& e) {
+      log(tr("schedule posted; it takes effect at the next step"));
+    } catch (const std::exception& e) {  // the editor's points as an engine schedule
       showEngineError(tr("schedule: %1").arg(QString::fromStdString(e.what())));
     }
   });
@@ -197,8 +208,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   });
   connect(training_, &TrainingWorker::perplexityMeasured, this,
           [this](const QString& label, double ppl, const QString& protocol) {
-            run_views_->setLivePerplexity(label, ppl, protocol);
-            dirty_ = true;
+            overlay_->setLivePerplexity(label, ppl, protocol);
           });
   // Views redraw at most 25 times a second, however fast steps arrive.
   redraw_timer_ = new QTimer(this);
@@ -213,7 +223,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
 }
 
 MainWindow::~MainWindow() {
-  // The posterior worker asks the training worker for its session: stop it first.
+  // The posterior worker asks the training worker for its session: stop it first. Both stop at the
+  // engine's next cancellation check, a paused run included.
+  worker_->stop();
   training_->cancel();
   worker_thread_.quit();
   worker_thread_.wait();
@@ -223,12 +235,17 @@ MainWindow::~MainWindow() {
 
 void MainWindow::redrawViews() {
   dirty_ = false;
-  run_views_->refresh();
+  // One path for every curve view: the live run and the Runs panel's ticked runs (RunOverlay).
+  const QVector<widgets::RunTrace> traces = overlay_->traces();
+  perplexity_->setTraces(traces);
+  drift_->setTraces(traces);
   slopes_->refresh();
 }
 
 void MainWindow::endRun(RunEnd::Status status, const QString& message) {
   latency_->stop();
+  overlay_->finishLive();
+  runs_->refresh();
   RunEnd end;
   end.status = status;
   end.run_dir = run_dir_;
@@ -263,7 +280,7 @@ void MainWindow::showEngineError(const QString& message) {
 }
 
 void MainWindow::onStep(const widgets::StepSnapshot& s) {
-  run_views_->addLiveStep(s);
+  overlay_->appendLive(s);
   if (!s.slopes.isEmpty()) slopes_->setSlopes(s.slopes, s.step);
   posterior_tab_->setRunTemperature(s.temperature);
   layer_map_->setRunTemperature(s.temperature);
@@ -322,17 +339,14 @@ void MainWindow::startTraining(const TrainRequest& r) {
 }
 
 void MainWindow::resumeRun() {
-  // The last run (often the one just cancelled) is where the dialog opens.
-  const QString start = run_dir_.isEmpty() ? QString::fromStdString(bcjr_home()) + "/runs" : run_dir_;
+  // The last run (often the one just cancelled) is where the dialog opens, else the last folder.
+  const QString start = run_dir_.isEmpty()
+                            ? StudioSettings::lastFolder(FileKind::Run, QString::fromStdString(bcjr_home()) + "/runs")
+                            : run_dir_;
   QString dir = QFileDialog::getExistingDirectory(this, tr("Resume run"), start);
-  if (!dir.isEmpty()) resumeTraining(dir);
-}
-
-void MainWindow::resumeTraining(const QString& run_dir) {
-  TrainRequest r;
-  r.run_dir = run_dir;
-  r.resume = true;
-  startTraining(r);
+  if (dir.isEmpty()) return;
+  StudioSettings::setLastFolder(FileKind::Run, dir);
+  resumeTraining(dir);
 }
 
 void MainWindow::togglePause() {
@@ -344,8 +358,9 @@ void MainWindow::togglePause() {
   } else if (controls_->state() == RunControls::State::Running) {
     training_->pause();
     controls_->setState(RunControls::State::Paused);
-    log(tr("pause asked: the run holds before its next step; Run > Continue goes on, Run > Cancel stops"));
-    statusBar()->showMessage(tr("pause asked, the run holds before its next step (Run > Continue goes on)"));
+    log(tr("pause asked: the run holds at the engine's next check, inside the current step; Run > Continue goes "
+           "on, Run > Cancel stops"));
+    statusBar()->showMessage(tr("pause asked, the run holds at the engine's next check (Run > Continue goes on)"));
   }
 }
 
@@ -381,6 +396,7 @@ void MainWindow::buildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+  buildRunsMenus(file, view);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About BCJR Studio"), this, &MainWindow::showAbout);
@@ -389,8 +405,8 @@ void MainWindow::buildMenus() {
 
 bool MainWindow::showView(const QString& name) {
   const std::pair<const char*, QWidget*> views[] = {
-      {"posterior", posterior_tab_},          {"schedule", schedule_tab_}, {"flips", run_views_->drift()},
-      {"perplexity", run_views_->perplexity()}, {"layermap", layer_map_},   {"learn", learn_},
+      {"posterior", posterior_tab_},          {"schedule", schedule_tab_}, {"flips", drift_},
+      {"perplexity", perplexity_}, {"layermap", layer_map_},   {"learn", learn_},
       {"ising", learn_},                      {"slopes", slopes_}};
   for (auto& [key, widget] : views)
     if (name == key) {
@@ -415,6 +431,7 @@ void MainWindow::setModel(const QString& spec) {
                               .arg(fi.size() / 1e6, 0, 'f', 1));
     setWindowTitle(QStringLiteral("BCJR Studio — %1").arg(fi.fileName()));
     log(tr("model: %1").arg(model_path_));
+    StudioSettings::addRecent(RecentKind::Model, spec == "default" ? spec : model_path_);
   } catch (const bcjr::Error& e) {
     model_label_->setText(tr("<i>no model</i>"));
     showEngineError(QString::fromStdString(e.what()));
@@ -429,6 +446,7 @@ void MainWindow::setText(const QString& spec) {
     QFileInfo fi(data_path_);
     data_label_->setText(QStringLiteral("<b>%1</b><br>%2 MB").arg(fi.fileName()).arg(fi.size() / 1e6, 0, 'f', 2));
     log(tr("text: %1").arg(data_path_));
+    StudioSettings::addRecent(RecentKind::Text, spec == "default" ? spec : data_path_);
   } catch (const bcjr::Error& e) {
     data_label_->setText(tr("<i>no text</i>"));
     showEngineError(QString::fromStdString(e.what()));
@@ -438,44 +456,23 @@ void MainWindow::setText(const QString& spec) {
 void MainWindow::log(const QString& line) { log_->appendPlainText(line); }
 
 void MainWindow::openModel() {
-  QString p = QFileDialog::getOpenFileName(this, tr("Open model"), QString(),
+  QString p = QFileDialog::getOpenFileName(this, tr("Open model"), StudioSettings::lastFolder(FileKind::Model),
                                            tr("Models (*.gguf config.json);;All files (*)"));
   if (p.isEmpty()) return;
+  StudioSettings::setLastFolder(FileKind::Model, p);
   if (QFileInfo(p).fileName() == "config.json") p = QFileInfo(p).absolutePath();
   setModel(p);
 }
 
 void MainWindow::openText() {
-  QString p = QFileDialog::getOpenFileName(this, tr("Open text"), QString(), tr("Text (*.txt *.raw);;All files (*)"));
-  if (!p.isEmpty()) setText(p);
+  QString p = QFileDialog::getOpenFileName(this, tr("Open text"), StudioSettings::lastFolder(FileKind::Text),
+                                           tr("Text (*.txt *.raw);;Token ids (*.npy);;All files (*)"));
+  if (p.isEmpty()) return;
+  StudioSettings::setLastFolder(FileKind::Text, p);
+  setText(p);
 }
 
-void MainWindow::exportCurrentPlot() {
-  widgets::CurvePlot* curve = qobject_cast<widgets::CurvePlot*>(tabs_->currentWidget());
-  if (tabs_->currentWidget() == learn_) curve = learn_->panel()->curves()->energyPlot();
-  if (tabs_->currentWidget() == slopes_) {  // a bar chart, PNG only
-    QString p = QFileDialog::getSaveFileName(this, tr("Export plot"), "slopes.png", tr("PNG image, 2x (*.png)"));
-    if (!p.isEmpty() && !slopes_->savePng(p, 2.0)) QMessageBox::warning(this, tr("Export plot"), tr("Could not write %1").arg(p));
-    return;
-  }
-  // The overlay views and the layer map are QCustomPlots of their own (PNG and PDF; CSV is the
-  // curve plots').
-  QCustomPlot* plot = curve ? curve->plot() : tabs_->currentWidget()->findChild<QCustomPlot*>();
-  if (!plot) {
-    statusBar()->showMessage(tr("This view has no exportable plot"), 5000);
-    return;
-  }
-  QString p = QFileDialog::getSaveFileName(this, tr("Export plot"), "plot.png",
-                                           curve ? tr("PNG image, 2x (*.png);;PDF (*.pdf);;CSV data (*.csv)")
-                                                 : tr("PNG image, 2x (*.png);;PDF (*.pdf)"));
-  if (p.isEmpty()) return;
-  bool ok = false;
-  if (p.endsWith(".csv")) ok = curve && curve->saveCsv(p);
-  else if (p.endsWith(".pdf")) ok = plot->savePdf(p);
-  else ok = plot->savePng(p, plot->width(), plot->height(), 2.0);
-  if (!ok) QMessageBox::warning(this, tr("Export plot"), tr("Could not write %1").arg(p));
-  else statusBar()->showMessage(tr("Wrote %1").arg(p), 5000);
-}
+void MainWindow::exportCurrentPlot() { export_plots_interactively(this, tabs_->currentWidget()); }
 
 void MainWindow::showAbout() {
   QMessageBox::about(

@@ -10,10 +10,13 @@
 #include "widgets/snapshots.h"
 
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 class QTabWidget;
 
 namespace bcjr::widgets {
+class DriftBudgetView;
+class PerplexityView;
 class SlopeHistogram;
 }
 
@@ -25,9 +28,11 @@ class LayerMapTab;
 class LearnTab;
 class MessageBar;
 class PosteriorTab;
+class RunOverlay;
+class RunsPanel;
 class RunControls;
-class RunViews;
 class ScheduleTab;
+class SnapshotExporter;
 class TrainingWorker;
 struct TrainRequest;
 
@@ -50,7 +55,9 @@ class MainWindow : public QMainWindow {
   bool viewsReady() const;
   // Starts a run in the training thread (what Run > Start does after its dialog, and --autorun).
   void startTraining(const TrainRequest& request);
-  // Continues a run folder from its last checkpoint (what Run > Resume does after its dialog).
+  // Continues a run folder from its last checkpoint (what Run > Resume does after its dialog) with
+  // its own configuration and the schedule it has in force, which the schedule editor then shows
+  // (edits during the run change that schedule, not the editor's last); main_window_runs.cpp.
   void resumeTraining(const QString& run_dir);
   // Redraws the views that live runs feed (what the 25 Hz redraw timer does when data arrived).
   void redrawViews();
@@ -64,6 +71,17 @@ class MainWindow : public QMainWindow {
   // The command line that does what the window would run, for logs and headless machines.
   static QString equivalentCommand(const StudioOptions& options);
 
+  // Runs, overlay, export and settings (main_window_runs.cpp).
+  // Lists a run folder in the Runs panel and shows it alone in the views.
+  void openRunFolder(const QString& dir);
+  // Exports a finished run without dialogs (progress in the status bar); false if one is going.
+  bool exportSnapshot(const QString& run_dir, const QString& format, const QString& out);
+  RunsPanel* runsPanel() const { return runs_; }
+  RunOverlay* overlay() const { return overlay_; }
+  SnapshotExporter* exporter() const { return exporter_; }
+  // The run File > Export snapshot acts on: the run of this window, else the one selected in Runs.
+  QString currentRun() const;
+
  public Q_SLOTS:
   void showAbout();
   void openModel();
@@ -73,6 +91,12 @@ class MainWindow : public QMainWindow {
   void resumeRun();
   void togglePause();
   void cancelRun();
+  void openRun();
+  void exportSnapshotInteractively();
+  void setDark(bool dark);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
 
  Q_SIGNALS:
   // After a run ended and the window has shown it (log, status bar, message bar).
@@ -82,6 +106,10 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  void buildRunsDock();
+  void buildRunsMenus(QMenu* file, QMenu* view);
+  void fillRecentMenu(QMenu* menu, int kind);
+  void showRunSummary(const QString& run_dir);
   void log(const QString& line);
   void showEngineError(const QString& message);
   void endRun(RunEnd::Status status, const QString& message);
@@ -106,11 +134,16 @@ class MainWindow : public QMainWindow {
   EngineWorker* worker_ = nullptr;
   PosteriorTab* posterior_tab_ = nullptr;
   ScheduleTab* schedule_tab_ = nullptr;
-  RunViews* run_views_ = nullptr;
+  widgets::PerplexityView* perplexity_ = nullptr;  // both draw overlay_->traces()
+  widgets::DriftBudgetView* drift_ = nullptr;
   LayerMapTab* layer_map_ = nullptr;
   LearnTab* learn_ = nullptr;
   widgets::SlopeHistogram* slopes_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
+  RunsPanel* runs_ = nullptr;
+  RunOverlay* overlay_ = nullptr;
+  SnapshotExporter* exporter_ = nullptr;
+  QString live_run_;  // the folder of the run this window runs or ran last
 };
 
 }  // namespace bcjr::studio

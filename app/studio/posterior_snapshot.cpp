@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/quant/qat_session.h"
+#include "engine/physics/tile_posterior_view.h"
 
 namespace bcjr::studio {
 
-widgets::PosteriorSnapshot posterior_snapshot(const quant::TilePosteriorView& v) {
+widgets::PosteriorSnapshot posterior_snapshot(const physics::TilePosteriorView& v) {
   widgets::PosteriorSnapshot s;
   s.label = QString::fromStdString(v.label) + QString(", %1").arg(QString::fromStdString(v.method));
   s.temperature = v.T;

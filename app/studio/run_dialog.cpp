@@ -73,6 +73,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   preset_ = new QComboBox;
   preset_->setObjectName("runPreset");
   // The dialog's names for the engine's presets (engine/quant/qat_presets.h).
+  preset_->addItem(tr("this program's defaults"), "default");
   preset_->addItem(tr("the paper's recipe"), "paper");
   preset_->addItem(tr("GPU: default model, one layer"), "gpu");
   preset_->addItem(tr("CPU demo (minutes on 2 cores)"), "cpu-demo");
@@ -126,6 +127,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   lr_units_ = new QComboBox;
   lr_units_->setObjectName("lrUnits");
   lr_units_->addItems({"weight", "normalised"});
+  lr_units_->setCurrentText(QString::fromStdString(defaults.lr_units));
   lr_units_->setToolTip(tr("weight: the paper's lr in the weights' units; normalised: each linear at lr x its PTQ "
                            "scale, so a step moves the trellis-domain weights by about lr"));
   device_ = new QComboBox;
@@ -205,7 +207,7 @@ RunDialog::RunDialog(const QString& model, const QString& data, QWidget* parent)
   connect(lr_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] { markCustom(); });
   connect(preset_, qOverload<int>(&QComboBox::activated), this,
           [this] { applyPreset(preset_->currentData().toString()); });
-  applyPreset(device_->count() > 1 ? "gpu" : "paper");
+  applyPreset(device_->count() > 1 ? "gpu" : "default");
 }
 
 void RunDialog::markCustom() {
@@ -252,8 +254,8 @@ void RunDialog::applyPreset(const QString& key) {
   preset_schedule_.reset();
   for (const auto& p : quant::qat_presets())
     if (QString::fromStdString(p.name) == key) {
-      // A preset is a whole recipe over the defaults; the layers, the seed and the method stay the
-      // user's (a preset sizes a run; comparing methods at one size is the point of the selector).
+      // A preset is a whole recipe over the defaults; the layers, the seed, the method and (unless
+      // the preset names one) the device stay the user's (a preset sizes a run; comparing methods at one size is the point of the selector).
       quant::QatConfig c;
       try {
         const quant::QatConfig now = config();
@@ -261,6 +263,7 @@ void RunDialog::applyPreset(const QString& key) {
         c.seed = now.seed;
         c.method = now.method;
         c.jacquant = now.jacquant;
+        c.device = now.device;  // "gpu" and "cpu-demo" name their own
       } catch (const std::exception&) {
       }
       p.apply(c);

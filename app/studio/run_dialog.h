@@ -40,7 +40,7 @@ class RunDialog : public QDialog {
   // Shows a configuration's values in the fields (the model, data and schedule are not fields).
   void setConfig(const quant::QatConfig& c);
 
-  // A preset of engine/quant/qat_presets.h ("paper", "gpu", "cpu-demo"), or "custom" (edited).
+  // A preset of engine/quant/qat_presets.h ("default", "paper", "gpu", "cpu-demo"), or "custom" (edited).
   void applyPreset(const QString& key);
   QString preset() const;
   // The schedule of the preset chosen (none once the user edits a field): the window shows it

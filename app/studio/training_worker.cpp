@@ -4,6 +4,7 @@
 #include "engine/core/error.h"
 #include "engine/core/progress.h"
 #include "engine/quant/qat_session.h"
+#include "engine/quant/run_index.h"
 
 #include "app/studio/training_worker.h"
 #include "app/studio/step_snapshot.h"
@@ -56,8 +57,12 @@ bool TrainingWorker::paused() const {
 void TrainingWorker::replaceSchedule(int phase, const quant::TemperatureSchedule& schedule) {
   auto s = session();
   if (!s) return;
-  if (phase < 0) s->replace_schedule(schedule);
-  else s->replace_phase_schedule(phase, schedule);
+  try {  // posted, taken at the next step
+    if (phase < 0) s->replace_schedule(schedule);
+    else s->replace_phase_schedule(phase, schedule);
+  } catch (const std::exception& e) {
+    Q_EMIT controlFailed(tr("schedule not replaced: %1").arg(QString::fromStdString(e.what()).section('\n', 0, 0)));
+  }
 }
 
 void TrainingWorker::start(const TrainRequest& request) {
@@ -95,10 +100,12 @@ void TrainingWorker::start(const TrainRequest& request) {
       quant::QatOutcome out = s->run();
       QStringList parts;
       for (auto& [name, ppl] : out.perplexities) parts << QString("%1 %2").arg(QString::fromStdString(name)).arg(ppl, 0, 'f', 4);
-      Q_EMIT finished(tr("run %1 finished after %2 steps; perplexity %3")
+      // Every perplexity with its protocol, dtype included (figures of other protocols differ).
+      const std::string protocol = quant::summarize_run(out.run_dir).protocol;
+      Q_EMIT finished(tr("run %1 finished after %2 steps; perplexity %3 (%4)")
                           .arg(QString::fromStdString(out.run_dir))
                           .arg(out.steps_done)
-                          .arg(parts.join(", ")));
+                          .arg(parts.join(", "), QString::fromStdString(protocol)));
     } catch (const Cancelled&) {
       Q_EMIT cancelled(QString::fromStdString(s->run_dir()));
     }

@@ -1,6 +1,9 @@
 // Runs one BCJR-QAT session (engine/quant/qat_session.h) in its own QThread. start() blocks that
-// thread for the whole run; pause, continue, cancel and schedule replacement are called from the
-// GUI thread and go straight to the session, which is thread-safe. Results leave as snapshots.
+// thread for the whole run (queued calls to this object wait for it), so pause, continue, cancel
+// and schedule replacement are called from the GUI thread and go straight to the session: each
+// only posts (sets a flag, hands over a schedule) and never waits on the engine's work. Results
+// leave as snapshots; every engine error leaves as a signal (failed: the run stopped;
+// controlFailed: a control was refused, the run goes on), never as an exception.
 #pragma once
 
 #include <QObject>
@@ -30,12 +33,15 @@ class TrainingWorker : public QObject {
   explicit TrainingWorker(QObject* parent = nullptr);
   ~TrainingWorker() override;
 
-  // Thread-safe; no-ops when nothing runs.
+  // Thread-safe, never block on the engine; no-ops when nothing runs. Pause and cancel take effect
+  // at the run's next cancellation check, inside a step (well under a second on the CPU).
   void pause();
   void unpause();
   void cancel();
   bool paused() const;
-  // Replaces a phase's schedule from its next step on (phase -1: every phase's).
+  // Posts a phase's schedule (phase -1: every phase's), taken by the training thread at its next
+  // step; never waits on training. A schedule or phase the engine refuses is reported through
+  // controlFailed.
   void replaceSchedule(int phase, const quant::TemperatureSchedule& schedule);
   // The running session (or null), for posterior queries from another thread.
   std::shared_ptr<quant::QatSession> session() const;
@@ -56,6 +62,7 @@ class TrainingWorker : public QObject {
   void finished(const QString& summary);
   void cancelled(const QString& run_dir);
   void failed(const QString& message);
+  void controlFailed(const QString& message);
 
  private:
   mutable std::mutex mutex_;

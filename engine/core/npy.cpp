@@ -2,14 +2,34 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
 
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 
 namespace bcjr {
 
 namespace {
+
+constexpr uint32_t kMaxHeaderBytes = 65536;
+
+// Where the value of 'key' starts in the header dict ({'key': value, ...}), or npos. A plain
+// scan rather than std::regex, whose recursion a long hostile header could drive off the stack.
+size_t value_start(const std::string& header, const std::string& key) {
+  size_t p = header.find("'" + key + "'");
+  if (p == std::string::npos) return p;
+  p = header.find_first_not_of(" \t", p + key.size() + 2);
+  if (p == std::string::npos || header[p] != ':') return std::string::npos;
+  return header.find_first_not_of(" \t", p + 1);
+}
+
+// The text between `open` and `close` of the value of 'key' ("" if absent or unterminated).
+std::string dict_value(const std::string& header, const std::string& key, char open, char close) {
+  const size_t p = value_start(header, key);
+  if (p == std::string::npos || header[p] != open) return "";
+  const size_t end = header.find(close, p + 1);
+  return end == std::string::npos ? "" : header.substr(p + 1, end - p - 1);
+}
 
 int itemsize_of(const std::string& descr) {
   if (descr.size() < 3) return 0;
@@ -17,14 +37,14 @@ int itemsize_of(const std::string& descr) {
 }
 
 std::string normalise_descr(const std::string& path, const std::string& d) {
-  BCJR_CHECK(d.size() >= 3, path, ": unsupported .npy dtype '", d, "'");
+  BCJR_CHECK(d.size() == 3 && d[2] >= '1' && d[2] <= '8', path, ": unsupported .npy dtype '", printable(d), "'");
   char order = d[0], kind = d[1];
   int size = itemsize_of(d);
   bool known_kind = kind == 'f' || kind == 'i' || kind == 'u' || kind == 'b';
   BCJR_CHECK(known_kind && (size == 1 || size == 2 || size == 4 || size == 8) && !(kind == 'f' && size == 1),
-             path, ": unsupported .npy dtype '", d, "'");
+             path, ": unsupported .npy dtype '", printable(d), "'");
   if (size == 1) return std::string("|") + kind + "1";
-  BCJR_CHECK(order == '<' || order == '=' , path, ": big-endian .npy data ('", d, "') is not supported");
+  BCJR_CHECK(order == '<' || order == '=' , path, ": big-endian .npy data ('", printable(d), "') is not supported");
   return std::string("<") + kind + std::to_string(size);
 }
 
@@ -61,27 +81,43 @@ NpyArray read_npy(const std::string& path) {
   }
   const int64_t data_start = (major == 1 ? 10 : 12) + int64_t(header_len);
   BCJR_CHECK(f && data_start <= file_size, path, ": corrupted or incomplete .npy header");
+  // NumPy itself refuses headers over 10000 bytes unless told otherwise; ours are < 128.
+  BCJR_CHECK(header_len <= kMaxHeaderBytes, path, ": .npy header of ", header_len, " bytes (more than ",
+             kMaxHeaderBytes, ")");
   std::string header(header_len, '\0');
   f.read(header.data(), header_len);
 
-  std::smatch m;
-  static const std::regex descr_re("'descr'\\s*:\\s*'([^']+)'");
-  static const std::regex order_re("'fortran_order'\\s*:\\s*(True|False)");
-  static const std::regex shape_re("'shape'\\s*:\\s*\\(([^)]*)\\)");
-  BCJR_CHECK(std::regex_search(header, m, descr_re), path, ": .npy header has no 'descr'");
   NpyArray a;
-  a.descr = normalise_descr(path, m[1].str());
-  BCJR_CHECK(std::regex_search(header, m, order_re), path, ": .npy header has no 'fortran_order'");
-  BCJR_CHECK(m[1].str() == "False", path, ": Fortran-order .npy arrays are not supported (save with C order)");
-  BCJR_CHECK(std::regex_search(header, m, shape_re), path, ": .npy header has no 'shape'");
-  std::string dims = m[1].str();
-  static const std::regex int_re("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), int_re); it != std::sregex_iterator(); ++it) {
-    const std::string tok = it->str();
-    BCJR_CHECK(tok.size() < 16, path, ": .npy dimension ", tok, " is too large");
+  const std::string descr = dict_value(header, "descr", '\'', '\'');
+  BCJR_CHECK(!descr.empty(), path, ": .npy header has no 'descr' string");
+  a.descr = normalise_descr(path, descr);
+  const size_t order = value_start(header, "fortran_order");
+  BCJR_CHECK(order != std::string::npos, path, ": .npy header has no 'fortran_order'");
+  BCJR_CHECK(header.compare(order, 5, "False") == 0, path,
+             ": Fortran-order .npy arrays are not supported (save with C order)");
+  BCJR_CHECK(value_start(header, "shape") != std::string::npos, path, ": .npy header has no 'shape'");
+  // "(3, 4)", "(7,)" or "()": comma-separated non-negative integers; anything else is refused.
+  const std::string dims = dict_value(header, "shape", '(', ')');
+  size_t begin = 0;
+  while (begin < dims.size()) {
+    size_t end = dims.find(',', begin);
+    if (end == std::string::npos) end = dims.size();
+    std::string tok = dims.substr(begin, end - begin);
+    tok.erase(0, tok.find_first_not_of(" \t"));
+    tok.erase(tok.find_last_not_of(" \tL") + 1);  // Python 2 wrote long integers as 3L
+    begin = end + 1;
+    if (tok.empty() && end == dims.size()) break;  // the trailing comma of "(7,)"
+    BCJR_CHECK(!tok.empty() && tok.size() < 16 && tok.find_first_not_of("0123456789") == std::string::npos, path,
+               ": .npy shape (", printable(dims), ") is not a tuple of non-negative integers");
     a.shape.push_back(std::stoll(tok));
   }
-  const int64_t bytes = a.numel() * a.itemsize();
+  int64_t elements = 1;
+  for (int64_t d : a.shape) {
+    BCJR_CHECK(d == 0 || elements <= file_size / d, path, ": .npy shape (", printable(dims), ") holds more elements than the ",
+               file_size, "-byte file");
+    elements *= d;
+  }
+  const int64_t bytes = elements * a.itemsize();
   BCJR_CHECK(bytes >= 0 && data_start + bytes <= file_size, path, ": corrupted or incomplete .npy file (expected ",
              bytes, " data bytes, found ", file_size - data_start, ")");
   a.data.resize(bytes);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 
 namespace bcjr {
@@ -28,6 +29,7 @@ void ProgressStage::set_done(int64_t done) {
 }
 
 void ProgressStage::maybe_report(bool force) {
+  check_cancel();  // every unit of a staged loop is a point where a cancel or a pause takes effect
   if (!reporter_) return;
   auto now = std::chrono::steady_clock::now();
   double since_last = std::chrono::duration<double>(now - last_).count();

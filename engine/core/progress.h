@@ -26,7 +26,8 @@ class ProgressReporter {
 };
 
 // Tracks one stage: start time, ETA, and a cancellation check. Reports at most every
-// min_interval seconds (and always on the last unit) so that callers may call it often.
+// min_interval seconds (and always on the last unit) so that callers may call it often. Every
+// unit also checks the thread's cancellation token (check_cancel, engine/core/cancel.h).
 class ProgressStage {
  public:
   ProgressStage(ProgressReporter* reporter, std::string stage, int64_t total,

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 #include "engine/core/parallel.h"
 #include "engine/model/mapped_file.h"
 
@@ -210,10 +211,10 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
   c.check_count(n_kv, 8 + 4 + 1, "metadata");
   for (uint64_t k = 0; k < n_kv; ++k) {
     std::string key = c.string("metadata key " + std::to_string(k));
-    const uint32_t t = c.read<uint32_t>(("type of metadata '" + key + "'").c_str());
-    BCJR_CHECK(valid_value_type(t), path, ": GGUF metadata '", key, "' has unknown value type ", t);
-    GgufValue v = read_value(c, static_cast<GgufValueType>(t), "metadata '" + key + "'", path, 0);
-    BCJR_CHECK(metadata_index_.emplace(key, metadata_.size()).second, path, ": duplicate GGUF metadata key '", key,
+    const uint32_t t = c.read<uint32_t>(("type of metadata '" + printable(key) + "'").c_str());
+    BCJR_CHECK(valid_value_type(t), path, ": GGUF metadata '", printable(key), "' has unknown value type ", t);
+    GgufValue v = read_value(c, static_cast<GgufValueType>(t), "metadata '" + printable(key) + "'", path, 0);
+    BCJR_CHECK(metadata_index_.emplace(key, metadata_.size()).second, path, ": duplicate GGUF metadata key '", printable(key),
                "'");
     metadata_.emplace_back(std::move(key), std::move(v));
   }
@@ -228,7 +229,7 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
   for (uint64_t k = 0; k < n_tensors; ++k) {
     GgufTensorInfo t;
     t.name = c.string("name of tensor " + std::to_string(k));
-    const std::string ctx = path + ": tensor '" + t.name + "'";
+    const std::string ctx = path + ": tensor '" + printable(t.name) + "'";
     const uint32_t n_dims = c.read<uint32_t>("tensor n_dims");
     BCJR_CHECK(n_dims >= 1 && n_dims <= kMaxDims, ctx, ": n_dims ", n_dims, " outside 1..", kMaxDims);
     uint64_t numel = 1;
@@ -249,7 +250,7 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
     t.offset = c.read<uint64_t>("tensor offset");
     BCJR_CHECK(t.offset % alignment_ == 0, ctx, ": data offset ", t.offset, " is not a multiple of the alignment ",
                alignment_);
-    BCJR_CHECK(tensor_index_.emplace(t.name, tensors_.size()).second, path, ": duplicate GGUF tensor '", t.name, "'");
+    BCJR_CHECK(tensor_index_.emplace(t.name, tensors_.size()).second, path, ": duplicate GGUF tensor '", printable(t.name), "'");
     tensors_.push_back(std::move(t));
   }
 
@@ -258,9 +259,9 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
              ": corrupted or incomplete GGUF file: the data section would start at ", data_offset_,
              " beyond the end of the file (", file_->size(), " bytes)");
   for (const GgufTensorInfo& t : tensors_) {
-    BCJR_CHECK(t.offset <= std::numeric_limits<uint64_t>::max() - data_offset_, path, ": tensor '", t.name,
+    BCJR_CHECK(t.offset <= std::numeric_limits<uint64_t>::max() - data_offset_, path, ": tensor '", printable(t.name),
                "': offset overflows");
-    file_->check_range(data_offset_ + t.offset, t.nbytes, "data of tensor '" + t.name + "'");
+    file_->check_range(data_offset_ + t.offset, t.nbytes, "data of tensor '" + printable(t.name) + "'");
   }
   std::vector<const GgufTensorInfo*> by_offset;
   for (const auto& t : tensors_) by_offset.push_back(&t);
@@ -270,7 +271,7 @@ GgufFile::GgufFile(const std::string& path) : file_(MappedFile::open(path)) {
     const GgufTensorInfo& a = *by_offset[i - 1];
     const GgufTensorInfo& b = *by_offset[i];
     if (a.nbytes > 0 && b.nbytes > 0 && b.offset < a.offset + a.nbytes)
-      fail(path, ": corrupted GGUF file: data of tensors '", a.name, "' and '", b.name, "' overlap");
+      fail(path, ": corrupted GGUF file: data of tensors '", printable(a.name), "' and '", printable(b.name), "' overlap");
   }
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 #include "engine/model/gguf.h"
 
 namespace bcjr::model {
@@ -74,7 +75,7 @@ TokenizerSpec tokenizer_spec_from_gguf(const GgufFile& g) {
   else if (model == "llama")
     s.kind = "bpe-sentencepiece";
   else
-    fail(g.path(), ": unsupported tokenizer model '", model, "' (tokenizer.ggml.model; supported: gpt2, llama)");
+    fail(g.path(), ": unsupported tokenizer model '", printable(model), "' (tokenizer.ggml.model; supported: gpt2, llama)");
   const bool spm = s.kind == "bpe-sentencepiece";
 
   const GgufValue& tokens = g.get_array("tokenizer.ggml.tokens");
@@ -103,7 +104,7 @@ TokenizerSpec tokenizer_spec_from_gguf(const GgufFile& g) {
     s.merges.reserve(v->strings.size());
     for (const std::string& m : v->strings) {
       const size_t sp = m.find(' ', 1);  // from position 1: neither part is ever empty
-      BCJR_CHECK(sp != std::string::npos, g.path(), ": tokenizer.ggml.merges entry '", m, "' has no space");
+      BCJR_CHECK(sp != std::string::npos, g.path(), ": tokenizer.ggml.merges entry '", printable(m), "' has no space");
       s.merges.emplace_back(m.substr(0, sp), m.substr(sp + 1));
     }
   }

@@ -22,6 +22,25 @@ namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+// The unpickler takes a tensor's size, stride and offset from the file without checking them
+// against the storage it read: a tensor that would reach past its storage is refused here, before
+// anything touches its data.
+void check_inside_storage(const torch::Tensor& t, const std::string& path, const std::string& key) {
+  if (t.numel() == 0) return;
+  BCJR_CHECK(t.storage_offset() >= 0, "layer snapshot ", path, ": tensor '", key, "' has a negative storage offset");
+  int64_t last = t.storage_offset();  // the highest element index the view reaches
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    BCJR_CHECK(t.stride(d) >= 0 && t.size(d) <= (int64_t(1) << 40) && t.stride(d) <= (int64_t(1) << 40),
+               "layer snapshot ", path, ": tensor '", key, "' has an implausible size or stride");
+    last += (t.size(d) - 1) * t.stride(d);
+  }
+  const uint64_t need = uint64_t(last + 1) * t.element_size();
+  // A storage whose record is empty has no data at all, whatever size the pickle gave it.
+  const uint64_t have = t.storage().data() == nullptr ? 0 : t.storage().nbytes();
+  BCJR_CHECK(need <= have, "layer snapshot ", path, ": tensor '", key,
+             "' reaches byte ", need, " of a storage of ", have, " bytes (corrupted file)");
+}
+
 }  // namespace
 
 LayerSnapshot read_layer_snapshot(const std::string& path) {
@@ -63,6 +82,7 @@ LayerSnapshot read_layer_snapshot_pt(const std::string& path) {
     const torch::Tensor t = entry.value().toTensor();
     BCJR_CHECK(t.dim() == 2 && t.is_floating_point(), "layer snapshot ", path, ": tensor '", key,
                "' must be a 2-D float tensor [out, in], got ", t.dim(), "-D ", c10::toString(t.scalar_type()));
+    check_inside_storage(t, path, key);
     snap.weights[it->second] = t.to(torch::kFloat32).contiguous();
   }
   for (auto& [key, linear] : layer_snapshot_keys())

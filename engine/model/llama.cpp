@@ -7,7 +7,9 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
+#include "engine/model/cancel_point.h"
 #include "engine/model/model_loader.h"
 
 namespace bcjr::model {
@@ -241,7 +243,11 @@ torch::Tensor LlamaModelImpl::forward_layers(const torch::Tensor& hidden, int64_
              shape_string(hidden), " are not [B, T, ", config_.hidden_size, "]");
   const RopeTables rope = rope_for(hidden.size(1), hidden.device(), hidden.scalar_type());
   torch::Tensor h = hidden;
-  for (int64_t i = first; i < last; ++i) h = layer_list_[i]->forward(h, rope);
+  for (int64_t i = first; i < last; ++i) {
+    check_cancel();
+    h = layer_list_[i]->forward(h, rope);
+    if (h.requires_grad() && i + 1 < last) h = cancel_point(h);  // a check between layers of the backward
+  }
   return h;
 }
 

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 
 namespace bcjr::model {
 namespace {
@@ -91,11 +93,10 @@ void LlamaConfig::validate(const std::string& source) const {
 }
 
 LlamaConfig parse_hf_config(const std::string& path) {
-  std::ifstream in(path);
-  BCJR_CHECK(in, path, ": cannot open");
+  const std::string text = read_file(path, kMaxConfigJsonBytes, "config.json");
   json j;
   try {
-    j = json::parse(in);
+    j = json::parse(text);
   } catch (const json::exception& e) {
     fail(path, ": invalid JSON: ", e.what());
   }

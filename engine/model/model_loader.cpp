@@ -9,7 +9,9 @@
 #include <set>
 
 #include "engine/core/assets.h"
+#include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 #include "engine/core/progress.h"
 #include "engine/model/gguf.h"
 #include "engine/model/gguf_llama.h"
@@ -67,12 +69,12 @@ std::string shape_text(const std::vector<int64_t>& s) {
 void admit(LoadedModel& m, const std::string& source, const std::string& name, const std::vector<int64_t>& shape,
            const std::string& type) {
   if (ends_with(name, ".bias"))
-    fail(source, ": tensor '", name, "' is a bias; attention and MLP biases are not supported");
+    fail(source, ": tensor '", printable(name), "' is a bias; attention and MLP biases are not supported");
   const std::vector<int64_t> want = expected_shape(m.config, name);
-  BCJR_CHECK(!want.empty(), source, ": unexpected tensor '", name, "' (not part of a Llama model)");
-  BCJR_CHECK(want == shape, source, ": tensor '", name, "' has shape ", shape_text(shape), ", expected ",
+  BCJR_CHECK(!want.empty(), source, ": unexpected tensor '", printable(name), "' (not part of a Llama model)");
+  BCJR_CHECK(want == shape, source, ": tensor '", printable(name), "' has shape ", shape_text(shape), ", expected ",
              shape_text(want));
-  BCJR_CHECK(m.tensor_shapes.emplace(name, shape).second, source, ": tensor '", name, "' appears twice");
+  BCJR_CHECK(m.tensor_shapes.emplace(name, shape).second, source, ": tensor '", printable(name), "' appears twice");
   m.tensor_types[name] = type;
 }
 
@@ -94,7 +96,7 @@ void load_gguf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& op
   m.tokenizer_spec = tokenizer_spec_from_gguf(g);
   for (const GgufTensorInfo& t : g.tensors()) {
     const std::string hf = hf_tensor_name(t.name);
-    BCJR_CHECK(!hf.empty(), m.path, ": unexpected GGUF tensor '", t.name, "' (not part of a Llama model)");
+    BCJR_CHECK(!hf.empty(), m.path, ": unexpected GGUF tensor '", printable(t.name), "' (not part of a Llama model)");
     admit(m, m.path, hf, t.shape(), ggml_type_name(t.type));
   }
   finish(m, m.path);
@@ -127,20 +129,22 @@ void load_hf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& opt)
   std::map<std::string, std::string> where;
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    std::ifstream in(index);
+    const std::string text = read_file(index.string(), kMaxConfigJsonBytes * 4, "safetensors index");
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(in);
+      j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       fail(index.string(), ": invalid JSON: ", e.what());
     }
     BCJR_CHECK(j.is_object() && j.contains("weight_map") && j["weight_map"].is_object(), index.string(),
                ": 'weight_map' is missing or not an object");
     for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
-      BCJR_CHECK(it.value().is_string(), index.string(), ": weight_map entry '", it.key(), "' is not a file name");
+      BCJR_CHECK(it.value().is_string(), index.string(), ": weight_map entry '", printable(it.key()), "' is not a file name");
       const std::string shard = it.value().get<std::string>();
-      BCJR_CHECK(shard.find('/') == std::string::npos && shard != ".." && !shard.empty(), index.string(),
-                 ": weight_map entry '", it.key(), "' names '", shard, "', not a file in the folder");
+      BCJR_CHECK(shard.find('/') == std::string::npos && shard.find('\0') == std::string::npos && shard != "." &&
+                     shard != ".." && !shard.empty(),
+                 index.string(),
+                 ": weight_map entry '", printable(it.key()), "' names '", printable(shard), "', not a file in the folder");
       where[it.key()] = (dir / shard).string();
     }
   } else {
@@ -170,7 +174,7 @@ void load_hf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& opt)
   for (const std::string& name : names) {
     const SafetensorsFile& f = *shards[where[name]];
     const std::string& dtype = f.info(name).dtype;
-    BCJR_CHECK(dtype == "F32" || dtype == "F16" || dtype == "BF16", f.path(), ": tensor '", name, "' is ", dtype,
+    BCJR_CHECK(dtype == "F32" || dtype == "F16" || dtype == "BF16", f.path(), ": tensor '", printable(name), "' is ", dtype,
                "; model weights must be F32, F16 or BF16");
     torch::Tensor t = f.tensor(name);
     if (!opt.keep_stored_dtype && t.scalar_type() != torch::kFloat32) t = t.to(torch::kFloat32);

@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/core/hash.h"
 #include "engine/core/progress.h"
@@ -39,6 +40,7 @@ double summed_nll(LlamaModel& model, const torch::Tensor& hidden, const torch::T
   const int64_t chunk = std::max<int64_t>(1, (16ll << 20) / vocab);
   double total = 0;
   for (int64_t r = 0; r < rows; r += chunk) {
+    check_cancel();
     const int64_t n = std::min(chunk, rows - r);
     auto logits = model->head(hidden.narrow(0, r, n)).to(torch::kFloat32);
     auto logp = torch::log_softmax(logits, -1).gather(1, targets.narrow(0, r, n).unsqueeze(1));
@@ -62,6 +64,13 @@ std::string perplexity_bos_policy(int64_t bos_id) {
   return "one BOS (id " + std::to_string(bos_id) + ") at the start of the text, none per window";
 }
 
+std::string perplexity_dtype_name(torch::Dtype dtype) {
+  if (dtype == torch::kFloat32) return "fp32";
+  if (dtype == torch::kBFloat16) return "bf16";
+  if (dtype == torch::kFloat16) return "fp16";
+  return c10::toString(dtype);
+}
+
 PerplexityResult perplexity_of_tokens(LlamaModel& model, const std::vector<int64_t>& stream,
                                       const PerplexityOptions& options) {
   const int64_t ctx = options.ctx, n = static_cast<int64_t>(stream.size());
@@ -71,6 +80,7 @@ PerplexityResult perplexity_of_tokens(LlamaModel& model, const std::vector<int64
   PerplexityResult result;
   PerplexityProtocol& p = result.protocol;
   p.ctx = ctx;
+  p.dtype = perplexity_dtype_name(model->dtype());
   p.text_tokens = n;
   p.windows_available = n / ctx;
   BCJR_CHECK(p.windows_available > 0, "perplexity: the text has ", n, " tokens, fewer than one window of ctx ",
@@ -133,6 +143,7 @@ std::string describe_perplexity(const PerplexityResult& r) {
                 "ctx         %lld\n"
                 "windows     %lld of %lld (non-overlapping, last partial window dropped, each scored alone)\n"
                 "scored      %lld tokens (ctx - 1 per window)\n"
+                "dtype       %s (weights and activations; log-softmax in fp32)\n"
                 "mean NLL    %.6f nats/token\n"
                 "perplexity  %.4f\n"
                 "time        %.1f s (%.1f tokens/s)\n",
@@ -140,7 +151,7 @@ std::string describe_perplexity(const PerplexityResult& r) {
                 p.data_sha256.empty() ? "-" : p.data_sha256.c_str(), static_cast<long long>(p.text_tokens),
                 p.bos_policy.empty() ? "BOS as given" : p.bos_policy.c_str(), static_cast<long long>(p.ctx),
                 static_cast<long long>(p.windows), static_cast<long long>(p.windows_available),
-                static_cast<long long>(p.tokens_scored), r.mean_nll, r.ppl, r.seconds,
+                static_cast<long long>(p.tokens_scored), p.dtype.c_str(), r.mean_nll, r.ppl, r.seconds,
                 r.seconds > 0 ? double(p.windows * p.ctx) / r.seconds : 0.0);
   return buf;
 }

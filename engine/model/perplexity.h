@@ -33,6 +33,9 @@ struct PerplexityProtocol {
   int64_t windows_available = 0;  // full windows in the text
   int64_t windows = 0;            // windows scored (max_windows may cap them)
   int64_t tokens_scored = 0;      // windows * (ctx - 1): a window's first token has no context
+  // The model's weights and activations ("fp32", "bf16", "fp16"; the log-softmax is always fp32):
+  // part of the protocol, since the same weights give different perplexities in bf16 and fp32.
+  std::string dtype;
 };
 
 struct PerplexityResult {
@@ -45,6 +48,8 @@ struct PerplexityResult {
 // Text ids (encoded without BOS) -> the stream the protocol scores: one BOS first when bos_id >= 0.
 std::vector<int64_t> perplexity_token_stream(const std::vector<int64_t>& text_ids, int64_t bos_id);
 std::string perplexity_bos_policy(int64_t bos_id);
+// "fp32", "bf16", "fp16" (or LibTorch's name for another type).
+std::string perplexity_dtype_name(torch::Dtype dtype);
 
 // Scores a stream made by perplexity_token_stream(); fills the protocol's ctx, token and window
 // fields (the caller names the data and BOS policy).

@@ -10,6 +10,7 @@
 
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 #include "engine/model/mapped_file.h"
 
 namespace bcjr::model {
@@ -39,7 +40,7 @@ uint64_t checked_mul(uint64_t a, uint64_t b, const std::string& path, const std:
 c10::ScalarType safetensors_dtype_to_torch(const std::string& dtype, const std::string& context) {
   for (const auto& d : kDtypes)
     if (dtype == d.name) return d.type;
-  fail(context, ": unsupported safetensors dtype '", dtype,
+  fail(context, ": unsupported safetensors dtype '", printable(dtype),
        "' (supported: F32, F16, BF16, F64, BOOL, U8, I8, I16, U16, I32, I64)");
 }
 
@@ -74,12 +75,12 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(MappedFile::op
     if (name == "__metadata__") {
       BCJR_CHECK(v.is_object(), path, ": __metadata__ is not an object");
       for (auto m = v.begin(); m != v.end(); ++m) {
-        BCJR_CHECK(m.value().is_string(), path, ": __metadata__ value of '", m.key(), "' is not a string");
+        BCJR_CHECK(m.value().is_string(), path, ": __metadata__ value of '", printable(m.key()), "' is not a string");
         metadata_[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
-    const std::string ctx = path + ": tensor '" + name + "'";
+    const std::string ctx = path + ": tensor '" + printable(name) + "'";
     BCJR_CHECK(v.is_object(), ctx, ": entry is not an object");
     BCJR_CHECK(v.contains("dtype") && v["dtype"].is_string(), ctx, ": missing or non-string dtype");
     BCJR_CHECK(v.contains("shape") && v["shape"].is_array(), ctx, ": missing or non-array shape");
@@ -104,7 +105,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(MappedFile::op
     info.begin = v["data_offsets"][0].get<uint64_t>();
     info.end = v["data_offsets"][1].get<uint64_t>();
     BCJR_CHECK(info.begin <= info.end, ctx, ": data_offsets [", info.begin, ", ", info.end, ") end before begin");
-    BCJR_CHECK(info.end <= data_size, path, ": corrupted or incomplete file: tensor '", name, "' data_offsets [",
+    BCJR_CHECK(info.end <= data_size, path, ": corrupted or incomplete file: tensor '", printable(name), "' data_offsets [",
                info.begin, ", ", info.end, ") lie outside the data section of ", data_size, " bytes");
     const uint64_t nbytes = checked_mul(numel, c10::elementSize(st), path, name);
     BCJR_CHECK(nbytes == info.end - info.begin, ctx, ": data_offsets span ", info.end - info.begin,
@@ -118,8 +119,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(MappedFile::op
     const auto& prev = tensors_[i - 1];
     const auto& cur = tensors_[i];
     if (cur.begin < prev.end && cur.begin != cur.end && prev.begin != prev.end)
-      fail(path, ": corrupted safetensors header: tensors '", prev.name, "' [", prev.begin, ", ", prev.end, ") and '",
-           cur.name, "' [", cur.begin, ", ", cur.end, ") overlap");
+      fail(path, ": corrupted safetensors header: tensors '", printable(prev.name), "' [", prev.begin, ", ", prev.end, ") and '",
+           printable(cur.name), "' [", cur.begin, ", ", cur.end, ") overlap");
   }
   for (size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
 }
@@ -134,7 +135,7 @@ bool SafetensorsFile::has(const std::string& name) const {
 
 const SafetensorsTensorInfo& SafetensorsFile::info(const std::string& name) const {
   auto it = index_.find(name);
-  if (it == index_.end()) fail(path(), ": no tensor named '", name, "'");
+  if (it == index_.end()) fail(path(), ": no tensor named '", printable(name), "'");
   return tensors_[it->second];
 }
 

@@ -86,8 +86,14 @@ Tokenizer Tokenizer::from_spec(const TokenizerSpec& in) {
     BCJR_CHECK(static_cast<int64_t>(spec.scores.size()) == n, src, ": SentencePiece vocabulary with neither merges nor ",
                n, " scores (has ", spec.scores.size(), ")");
     ScoredMerges sm = merges_from_scores(spec.tokens, spec.scores);
-    spec.merges = std::move(sm.merges);
-    merge_ranks = std::move(sm.ranks);
+    // Kept in rank order (stable among equal ranks), as a tokenizer.json lists its merges.
+    std::vector<size_t> order(sm.merges.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sm.ranks[a] < sm.ranks[b]; });
+    for (size_t i : order) {
+      spec.merges.push_back(std::move(sm.merges[i]));
+      merge_ranks.push_back(sm.ranks[i]);
+    }
   }
   BCJR_CHECK(!spec.merges.empty(), src, ": no BPE merges");
   BCJR_CHECK(spec.token_types.empty() || static_cast<int64_t>(spec.token_types.size()) == n, src, ": ",
@@ -221,6 +227,8 @@ int32_t Tokenizer::eos_id() const { return impl_->spec.eos_id; }
 bool Tokenizer::adds_bos() const { return impl_->spec.add_bos; }
 int64_t Tokenizer::vocab_size() const { return static_cast<int64_t>(impl_->spec.tokens.size()); }
 std::string Tokenizer::kind() const { return impl_->kind; }
+
+const TokenizerSpec& Tokenizer::spec() const { return impl_->spec; }
 
 const std::string& Tokenizer::token_text(int32_t id) const {
   BCJR_CHECK(id >= 0 && id < vocab_size(), impl_->spec.source, ": token id ", id, " is outside the vocabulary of ",

@@ -36,6 +36,9 @@ class Tokenizer {
   int64_t vocab_size() const;
   std::string kind() const;  // "bpe-bytelevel" | "bpe-sentencepiece" | "bpe"
   const std::string& token_text(int32_t id) const;  // as stored in the vocabulary
+  // The spec with every step spelled out (normalizers, pre-tokenizer steps, added tokens) and the
+  // merges in rank order: what a tokenizer.json of this tokenizer holds (tokenizer_json_writer.h).
+  const TokenizerSpec& spec() const;
 
   // Copies share the same immutable tables (and piece cache); all methods are thread-safe.
   Tokenizer(const Tokenizer&);

@@ -13,7 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 #include "engine/model/pcre_regex.h"
 #include "engine/model/tokenizer.h"
 
@@ -22,13 +24,10 @@ namespace {
 
 using nlohmann::json;
 
-json read_json(const std::string& path, const char* what) {
-  std::ifstream f(path, std::ios::binary);
-  BCJR_CHECK(f, what, " ", path, ": cannot open");
-  std::stringstream ss;
-  ss << f.rdbuf();
+json read_json(const std::string& path, const char* what, uint64_t max_bytes) {
+  const std::string text = read_file(path, max_bytes, what);
   try {
-    return json::parse(ss.str());
+    return json::parse(text);
   } catch (const json::exception& e) {
     fail(what, " ", path, ": not valid JSON: ", e.what());
   }
@@ -122,7 +121,7 @@ struct Reader {
                  " is neither SpecialToken nor Sequence");
       const std::string name = item["SpecialToken"].at("id").get<std::string>();
       const json& st = j.at("special_tokens");
-      BCJR_CHECK(st.contains(name), src, ": post_processor names special token '", name, "' without defining it");
+      BCJR_CHECK(st.contains(name), src, ": post_processor names special token '", printable(name), "' without defining it");
       for (const json& id : st[name].at("ids")) (seen_text ? after : before).push_back(id.get<int32_t>());
     }
   }
@@ -146,7 +145,7 @@ std::string token_content(const json& j) {  // "text" or {"content": "text", ...
 
 TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::string& config_path) {
   Reader r{"tokenizer.json " + path};
-  const json j = read_json(path, "tokenizer.json");
+  const json j = read_json(path, "tokenizer.json", kMaxTokenizerJsonBytes);
   TokenizerSpec spec;
   spec.source = r.src;
   spec.steps_given = true;
@@ -154,7 +153,7 @@ TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::strin
     BCJR_CHECK(j.is_object() && j.contains("model") && j["model"].is_object(), r.src, ": no model object");
     const json& m = j["model"];
     const std::string type = m.value("type", std::string(m.contains("merges") ? "BPE" : "?"));
-    BCJR_CHECK(type == "BPE", r.src, ": model type '", type, "' is not supported (only BPE)");
+    BCJR_CHECK(type == "BPE", r.src, ": model type '", printable(type), "' is not supported (only BPE)");
     BCJR_CHECK(m.contains("vocab") && m["vocab"].is_object(), r.src, ": model.vocab is missing");
     BCJR_CHECK(m.contains("merges") && m["merges"].is_array(), r.src, ": model.merges is missing");
     BCJR_CHECK(!m["merges"].empty(), r.src, ": model.merges is empty (a BPE tokenizer needs its merges)");
@@ -169,11 +168,15 @@ TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::strin
     const json added = j.value("added_tokens", json::array());
     for (const json& a : added) max_id = std::max<int64_t>(max_id, a.at("id").get<int64_t>());
     BCJR_CHECK(max_id >= 0 && max_id < (int64_t{1} << 31), r.src, ": vocabulary ids out of range");
+    // Ids index one table: a few gaps are tolerated, not an id that would make it huge.
+    const int64_t entries = int64_t(m["vocab"].size() + added.size());
+    BCJR_CHECK(max_id < 2 * entries + 1024, r.src, ": token id ", max_id, " for a vocabulary of ", entries,
+               " entries (ids must be nearly dense)");
     spec.tokens.assign(static_cast<size_t>(max_id + 1), "");
     for (const auto& [text, id] : m["vocab"].items()) {
       const int64_t i = id.get<int64_t>();
-      BCJR_CHECK(i >= 0, r.src, ": token '", text, "' has negative id ", i);
-      BCJR_CHECK(spec.tokens[i].empty(), r.src, ": id ", i, " is given to both '", spec.tokens[i], "' and '", text, "'");
+      BCJR_CHECK(i >= 0, r.src, ": token '", printable(text), "' has negative id ", i);
+      BCJR_CHECK(spec.tokens[i].empty(), r.src, ": id ", i, " is given to both '", printable(spec.tokens[i]), "' and '", printable(text), "'");
       spec.tokens[i] = text;
     }
     for (const json& a : added) {
@@ -183,7 +186,7 @@ TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::strin
       t.normalized = a.value("normalized", false);
       t.lstrip = a.value("lstrip", false);
       t.rstrip = a.value("rstrip", false);
-      BCJR_CHECK(t.id >= 0, r.src, ": added token '", t.content, "' has a negative id");
+      BCJR_CHECK(t.id >= 0, r.src, ": added token '", printable(t.content), "' has a negative id");
       BCJR_CHECK(!a.value("single_word", false), r.src, ": added token '", t.content,
                  "' has single_word, which is not supported");
       if (spec.tokens[t.id].empty()) spec.tokens[t.id] = t.content;
@@ -234,12 +237,12 @@ TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::strin
 
   if (!config_path.empty()) {
     const std::string csrc = "tokenizer_config.json " + config_path;
-    const json c = read_json(config_path, "tokenizer_config.json");
+    const json c = read_json(config_path, "tokenizer_config.json", kMaxConfigJsonBytes);
     try {
       if (c.contains("bos_token") && !token_content(c["bos_token"]).empty()) {
         const std::string bos = token_content(c["bos_token"]);
         spec.bos_id = lookup(spec, bos);
-        BCJR_CHECK(spec.bos_id >= 0, csrc, ": bos_token '", bos, "' is not in ", path);
+        BCJR_CHECK(spec.bos_id >= 0, csrc, ": bos_token '", printable(bos), "' is not in ", path);
       }
       if (c.contains("eos_token") && !token_content(c["eos_token"]).empty())
         spec.eos_id = lookup(spec, token_content(c["eos_token"]));

@@ -7,6 +7,8 @@
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
 #include "engine/model/model_loader.h"
+#include "engine/model/model_tokenizer.h"
+#include "engine/model/tokenizer_json_writer.h"
 #include "engine/model/safetensors.h"
 #include "engine/quant/export_packed.h"
 
@@ -71,11 +73,16 @@ void export_hf_folder(const std::string& out_dir, const model::LoadedModel& sour
   const bool from_gguf = source.format == "gguf";
   if (from_gguf) {
     write_file_atomic(out_dir + "/config.json", hf_config_json(source.config).dump(2) + "\n");
+    const model::Tokenizer tokenizer = model::tokenizer_for_model(source);
+    model::write_tokenizer_files(out_dir, tokenizer, source.config.max_position_embeddings);
     notes = "The source was a GGUF file (" + source.path +
             "): config.json was written from its llama.* metadata, every tensor was dequantised from its GGUF type to "
             "fp32 and renamed to Hugging Face names, and the q/k projections were un-permuted from llama.cpp's "
-            "interleaved RoPE order to HF's half-split order. The GGUF tokenizer (tokenizer.ggml.*) was NOT converted: "
-            "there is no tokenizer.json in this folder; take it from the original Hugging Face model.\n";
+            "interleaved RoPE order to HF's half-split order. tokenizer.json, tokenizer_config.json and "
+            "special_tokens_map.json were written from its tokenizer metadata (tokenizer.ggml.*: " + tokenizer.kind() +
+            ", pre-tokenizer '" + tokenizer.spec().pre + "'); Hugging Face `tokenizers` reads them to the ids this "
+            "program's tokenizer gives (tested on the default model). A chat template, if the GGUF had one, was not "
+            "carried over.\n";
   } else {
     const fs::path src = fs::is_directory(source.path) ? fs::path(source.path) : fs::path(source.path).parent_path();
     for (const char* f : {"config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",

@@ -2,7 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "engine/core/error.h"
+#include "engine/core/source_errors.h"
 #include "engine/model/safetensors.h"
 #include "engine/trellis/bitstream.h"
 
@@ -71,7 +74,9 @@ BitsPerWeight export_packed(const std::string& path, const std::map<LinearKey, Q
   return bits;
 }
 
-PackedModel read_packed(const std::string& path, TrellisCode* code_out) {
+namespace {
+
+PackedModel read_packed_file(const std::string& path, TrellisCode* code_out) {
   model::SafetensorsFile f(path);
   const auto& meta = f.metadata();
   auto get = [&](const char* key) {
@@ -86,21 +91,29 @@ PackedModel read_packed(const std::string& path, TrellisCode* code_out) {
   BCJR_CHECK(meta.count("format") && meta.at("format") == "bcjr-packed-1", path, ": not a bcjr packed export");
   PackedModel pm;
   auto qc = get("quantization_config");
-  pm.params = QuantParams::from_json(qc, path + " quantization_config");
+  BCJR_CHECK(qc.is_object(), path, ": quantization_config is not a JSON object");
   pm.method = qc.value("method", std::string());
+  // What export_packed adds to the quantisation parameters: described, not read back.
+  for (const char* k : {"method", "Q", "bitstream"}) qc.erase(k);
+  pm.params = QuantParams::from_json(qc, path + " quantization_config");
   pm.manifest = get("manifest");
-  TrellisCode code = TrellisCode::make(pm.params);
-  if (pm.params.code == "hyb") {
-    auto lut = f.tensor("trellis.lut").to(torch::kFloat32).contiguous();
-    BCJR_CHECK(lut.numel() == trellis::kHybLutSize * 2, path, ": trellis.lut has ", lut.numel(), " values");
-    code.codebook = std::make_shared<const trellis::Codebook>(trellis::hyb_codebook_from_lut(
-        std::vector<float>(lut.data_ptr<float>(), lut.data_ptr<float>() + lut.numel()), pm.params.L,
-        pm.params.codebook_seed));
-  } else if (pm.params.code == "lut") {
+  // The codebook as stored: hyb's LUT and a lut code's table come from the file (no k-means is
+  // rerun for a seed the file names); 1mad and 3inst are computed.
+  auto table = [&] {
     auto t = f.tensor("trellis.lut").to(torch::kFloat32).contiguous();
-    code.codebook = std::make_shared<const trellis::Codebook>(trellis::codebook_from_table(
-        std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel()), pm.params.L, pm.params.V, path));
-  }
+    return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+  };
+  std::shared_ptr<const trellis::Codebook> codebook;
+  if (pm.params.code == "hyb")
+    codebook = std::make_shared<const trellis::Codebook>(
+        trellis::hyb_codebook_from_lut(table(), pm.params.L, pm.params.codebook_seed));
+  else if (pm.params.code == "lut")
+    codebook = std::make_shared<const trellis::Codebook>(
+        trellis::codebook_from_table(table(), pm.params.L, pm.params.V, path));
+  else
+    codebook = std::make_shared<const trellis::Codebook>(
+        trellis::make_codebook(pm.params.code, pm.params.L, pm.params.V, pm.params.codebook_seed));
+  const TrellisCode code = TrellisCode::make(pm.params, codebook);
   const std::string suffix = ".trellis_bits";
   for (const auto& info : f.tensors()) {
     if (info.name.size() <= suffix.size() || info.name.compare(info.name.size() - suffix.size(), suffix.size(), suffix))
@@ -124,7 +137,12 @@ PackedModel read_packed(const std::string& path, TrellisCode* code_out) {
     q.cols = q.signs_in.numel();
     BCJR_CHECK(q.rows % 16 == 0 && q.cols % 16 == 0 && q.states.size(0) == (q.rows / 16) * (q.cols / 16), path, ": ",
                info.name, " holds ", q.states.size(0), " tiles for a [", q.rows, ", ", q.cols, "] linear");
-    q.scale = f.tensor(p + ".scale").to(torch::kFloat64).item<double>();
+    auto scale = f.tensor(p + ".scale");
+    BCJR_CHECK(scale.numel() == 1, path, ": ", p, ".scale holds ", scale.numel(), " values, expected 1");
+    q.scale = scale.to(torch::kFloat64).item<double>();
+    BCJR_CHECK(std::isfinite(q.scale) && q.scale > 0, path, ": ", p, ".scale = ", q.scale, " (must be finite and > 0)");
+    BCJR_CHECK(q.signs_out.abs().eq(1).all().item<bool>() && q.signs_in.abs().eq(1).all().item<bool>(), path, ": ", p,
+               " has RHT signs other than +1 and -1");
     q.method = "packed";
     pm.linears[{q.layer, q.name}] = q;
   }
@@ -132,6 +150,12 @@ PackedModel read_packed(const std::string& path, TrellisCode* code_out) {
   pm.bits = packed_bits_per_weight(pm.linears, code);
   if (code_out) *code_out = code;
   return pm;
+}
+
+}  // namespace
+
+PackedModel read_packed(const std::string& path, TrellisCode* code_out) {
+  return naming_source(path, [&] { return read_packed_file(path, code_out); });
 }
 
 }  // namespace bcjr::quant

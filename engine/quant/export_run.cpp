@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/core/error.h"
+#include "engine/core/progress.h"
 #include "engine/model/llama.h"
 #include "engine/model/model_loader.h"
 #include "engine/quant/export_hf.h"
@@ -36,23 +37,37 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
   BCJR_CHECK(!(scalar && format == "packed"), "export: ", run_dir, " was trained with method ",
              qat_method_name(config.method), ", a scalar quantiser; the packed format holds trellis bitstreams "
              "only. Export it as --format pt or --format hf (dequantised weights)");
-  std::map<LinearKey, torch::Tensor> weights;  // the dequantised linears
   std::map<LinearKey, QuantizedLinear> q;
+  std::map<LinearKey, ScalarLinear> scalar_q;
   TrellisCode code;
   if (scalar) {
-    for (const auto& kv : load_scalar_linears(state)) weights[kv.first] = kv.second.dequantize();
+    scalar_q = load_scalar_linears(state);
   } else {
     QuantParams params;
     q = load_quantized_linears(state, &params);
     code = TrellisCode::make(params);
-    for (const auto& kv : q) weights[kv.first] = dequantize(kv.second, code);
   }
   ExportSummary s;
   s.format = format;
   s.path = out;
+  // Decoding the paths is most of the work of pt and hf: one progress unit (and a chance to
+  // cancel) per linear.
+  auto dequantize_all = [&] {
+    ProgressStage stage(progress, "export " + format + ": dequantise", int64_t(scalar ? scalar_q.size() : q.size()));
+    std::map<LinearKey, torch::Tensor> w;
+    for (const auto& kv : scalar_q) {
+      w[kv.first] = kv.second.dequantize();
+      stage.advance();
+    }
+    for (const auto& kv : q) {
+      w[kv.first] = dequantize(kv.second, code);
+      stage.advance();
+    }
+    return w;
+  };
   if (format == "pt") {
     std::map<int64_t, std::map<std::string, torch::Tensor>> layers;
-    for (const auto& kv : weights) layers[kv.first.first][kv.first.second] = kv.second;
+    for (auto& kv : dequantize_all()) layers[kv.first.first][kv.first.second] = kv.second;
     const bool single_file = layers.size() == 1 && fs::path(out).extension() == ".pt";
     if (!single_file) fs::create_directories(out);
     for (const auto& kv : layers) {
@@ -72,9 +87,11 @@ ExportSummary export_run(const std::string& run_dir, const std::string& format, 
     s.details = line;
   } else {
     auto loaded = model::load_model(config.model, progress);
+    const auto weights = dequantize_all();
     export_hf_folder(out, loaded, weights, manifest);
     s.details = "wrote " + out + " (config, tokenizer files, model.safetensors with " + std::to_string(weights.size()) +
                 " dequantised linears, README.md)\n";
+    if (loaded.format == "gguf") s.details += "tokenizer.json and tokenizer_config.json written from the GGUF's tokenizer\n";
   }
   return s;
 }

@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 
 namespace bcjr::quant {
@@ -27,6 +28,7 @@ torch::Tensor probe_slopes(const TileQuantizer& q, const torch::Tensor& x, const
   auto hd = h.to(x.device(), torch::kFloat32).unsqueeze(1);
   auto acc = torch::zeros({x.size(0)}, torch::TensorOptions().dtype(torch::kFloat64).device(x.device()));
   for (int i = 0; i < count; ++i) {
+    check_cancel();  // each probe is two hard codewords (Viterbi) of every tile
     auto r = (torch::randint(0, 2, {x.size(0), x.size(1)}, gen, torch::kFloat32) * 2 - 1).to(x.device());
     auto diff = q((x + hd * r).contiguous()) - q((x - hd * r).contiguous());
     acc += (r * diff).to(torch::kFloat64).sum(1) / (2.0 * n * hd.squeeze(1).to(torch::kFloat64));
@@ -47,6 +49,7 @@ torch::Tensor dither_slopes(const TileQuantizer& q, const torch::Tensor& x, cons
   auto qx = q_x.to(x.device());
   auto acc = torch::zeros({x.size(0)}, torch::TensorOptions().dtype(torch::kFloat64).device(x.device()));
   for (int i = 0; i < count; ++i) {
+    check_cancel();  // each draw is a hard codeword (Viterbi) of every tile
     auto e = torch::randn({x.size(0), x.size(1)}, gen, torch::kFloat32).to(x.device()) * s;
     auto diff = q((x + e).contiguous()) - qx;
     acc += (diff * e).to(torch::kFloat64).sum(1) / (n * s.squeeze(1).to(torch::kFloat64).pow(2));

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/core/atomic_file.h"
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/model/layer_snapshot.h"
 #include "engine/model/model_loader.h"
@@ -81,6 +82,7 @@ class Comparison {
     bool tuned_planned = o_.tune_lrs.empty();
     std::map<QatMethod, CompareRow> best;  // per method, the tuning run of the lowest validation KL
     for (size_t i = 0; i < plan_.size(); ++i) {
+      check_cancel();  // between runs; each run's session checks inside (its token is a child of ours)
       const Planned p = plan_[i];
       if (o_.max_seconds > 0 && seconds() > o_.max_seconds && !kept(p)) {
         outcome.runs_left = int(plan_.size() - i + (tuned_planned ? 0 : o_.methods.size() * o_.seeds.size()));

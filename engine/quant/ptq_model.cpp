@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/core/progress.h"
 #include "engine/quant/proxy_hessian.h"
@@ -32,6 +33,7 @@ std::map<LinearKey, torch::Tensor> collect_proxy_hessians(model::LlamaModel& mod
     ProgressStage stage(progress, "proxy Hessians", windows);
     torch::NoGradGuard no_grad;
     for (int64_t i = 0; i < windows; ++i) {
+      check_cancel();
       auto x = model->embed(sampler.window(tokens, i).to(model->device()));
       model->forward_layers(x, 0, last);
       stage.advance();
@@ -61,6 +63,7 @@ std::map<LinearKey, PtqLinearResult> ptq_model(model::LlamaModel& model, const s
   std::map<LinearKey, PtqLinearResult> out;
   for (int64_t l : o.layers)
     for (const auto& name : model::llama_linear_names()) {
+      check_cancel();
       LinearKey key{l, name};
       auto w = model->linear(l, name)->weight.detach();
       auto it = hessians.find(key);

@@ -2,7 +2,10 @@
 
 #include <cmath>
 
+#include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/json_keys.h"
+#include "engine/core/source_errors.h"
 
 namespace bcjr::quant {
 
@@ -21,19 +24,24 @@ void QatConfig::validate() const {
              "has one phase and takes \"schedule\"");
   BCJR_CHECK(phase_schedules.empty() || phase_schedules.size() == layers.size(), "QAT: ", phase_schedules.size(),
              " per-phase schedules for ", layers.size(), " layers (one per layer, in the order of --layers)");
+  BCJR_CHECK(held_out >= 0 && held_out < 1, "QAT: --held-out ", held_out, " must be in [0, 1) (0: evaluate on the calibration text)");
+  BCJR_CHECK(quant.code != "lut", "QAT: --code lut needs a table file, which training does not take (hyb, 1mad, 3inst)");
   jacquant.validate();
   BCJR_CHECK(is_trellis_method(method) || ptq_mode == "rht", "QAT: --ptq ", ptq_mode,
              " is a trellis PTQ; method ", qat_method_name(method), " starts from its own");
   BCJR_CHECK(steps >= 0, "QAT: --steps ", steps, " must be >= 0 (0: PTQ only)");
-  BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr);
+  BCJR_CHECK(std::isfinite(lr) && lr >= 0, "QAT: --lr ", lr, " must be finite and >= 0");
   BCJR_CHECK(lr_units == "weight" || lr_units == "normalised", "QAT: --lr-units '", lr_units,
              "' (expected weight or normalised)");
-  BCJR_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "QAT: AdamW betas (", beta1, ", ", beta2, ")");
-  BCJR_CHECK(weight_decay >= 0, "QAT: --weight-decay ", weight_decay);
-  BCJR_CHECK(clip > 0, "QAT: --clip ", clip, " must be > 0");
+  BCJR_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "QAT: AdamW betas (", beta1, ", ", beta2,
+             ") must lie in [0, 1)");
+  BCJR_CHECK(std::isfinite(weight_decay) && weight_decay >= 0, "QAT: --weight-decay ", weight_decay,
+             " must be finite and >= 0");
+  BCJR_CHECK(std::isfinite(clip) && clip > 0, "QAT: --clip ", clip, " must be finite and > 0");
   BCJR_CHECK(window >= 2, "QAT: --window ", window);
   BCJR_CHECK(calib_windows >= 0 && (ptq_mode == "rht" || calib_windows > 0), "QAT: --calib-windows ", calib_windows,
              (ptq_mode == "ldlq" ? " (ldlq needs at least one)" : ""));
+  BCJR_CHECK(std::isfinite(damping) && damping >= 0, "QAT: --damping ", damping, " must be finite and >= 0");
   BCJR_CHECK(checkpoint_every >= 0 && flips_every >= 0 && eval_every >= 0, "QAT: negative --*-every");
   BCJR_CHECK(eval_ctx >= 2 && eval_windows >= 0, "QAT: --eval-ctx ", eval_ctx, " / --eval-windows ", eval_windows);
   BCJR_CHECK(device == "cpu" || device == "cuda", "QAT: --device '", device, "' (expected cpu or cuda)");
@@ -56,6 +64,7 @@ nlohmann::json QatConfig::to_json() const {
   nlohmann::json j = {{"model", model},
           {"data", data},
           {"eval_data", eval_data},
+          {"held_out", held_out},
           {"layers", layers},
           {"multi_layer", multi_layer},
           {"ptq_mode", ptq_mode},
@@ -84,18 +93,42 @@ nlohmann::json QatConfig::to_json() const {
   return j;
 }
 
-QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& source) {
+namespace {
+
+QatConfig config_from_json(const nlohmann::json& j, const std::string& source) {
   BCJR_CHECK(j.is_object(), source, ": a QAT configuration is a JSON object");
+  // Every key to_json writes is known; any other (a misspelling, an option of another version)
+  // is refused rather than silently leaving its setting at the default.
+  // "jacquant" is written only for method jacquant, and known always.
+  QatConfig with_all;
+  with_all.method = QatMethod::JacQuant;
+  refuse_unknown_keys(j, keys_of(with_all.to_json()), source);
   QatConfig c;
   try {
-    c.model = j.value("model", c.model);
-    c.data = j.value("data", c.data);
-    c.eval_data = j.value("eval_data", c.eval_data);
-    if (j.contains("layers")) c.layers = j.at("layers").get<std::vector<int64_t>>();
-    c.multi_layer = j.value("multi_layer", c.multi_layer);
-    c.ptq_mode = j.value("ptq_mode", c.ptq_mode);
+    read_json_field(j, "model", c.model, source);
+    read_json_field(j, "data", c.data, source);
+    read_json_field(j, "eval_data", c.eval_data, source);
+    // A whole configuration written before these keys existed meant the defaults of its day: no
+    // split (it has "eval_data") and, where it gives "lr" alone, the paper's weight units.
+    if (j.contains("eval_data")) c.held_out = 0.0;
+    read_json_field(j, "held_out", c.held_out, source);
+    if (j.contains("lr") && !j.contains("lr_units")) c.lr_units = "weight";
+    if (j.contains("layers")) {
+      BCJR_CHECK(j.at("layers").is_array(), source, ": \"layers\" must be a list of layer numbers");
+      c.layers.clear();
+      for (const auto& l : j.at("layers")) {
+        BCJR_CHECK(l.is_number_integer(), source, ": \"layers\" must be a list of layer numbers");
+        c.layers.push_back(l.get<int64_t>());
+      }
+    }
+    read_json_field(j, "multi_layer", c.multi_layer, source);
+    read_json_field(j, "ptq_mode", c.ptq_mode, source);
     // Written before the methods existed: the BCJR soft codeword.
-    if (j.contains("method")) c.method = parse_qat_method(j.at("method").get<std::string>(), source + " \"method\"");
+    if (j.contains("method")) {
+      std::string name;
+      read_json_field(j, "method", name, source);
+      c.method = parse_qat_method(name, source + " \"method\"");
+    }
     if (j.contains("jacquant")) c.jacquant = JacQuantOptions::from_json(j.at("jacquant"), source);
     if (j.contains("quant")) c.quant = QuantParams::from_json(j.at("quant"), source);
     if (j.contains("schedule")) c.schedule = TemperatureSchedule::from_json(j.at("schedule"), source + " schedule");
@@ -105,35 +138,56 @@ QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& sourc
         c.phase_schedules.push_back(TemperatureSchedule::from_json(
             s, source + " phase_schedules[" + std::to_string(c.phase_schedules.size()) + "]"));
     }
-    c.steps = j.value("steps", c.steps);
-    c.lr = j.value("lr", c.lr);
-    c.lr_units = j.value("lr_units", c.lr_units);
+    read_json_field(j, "steps", c.steps, source);
+    read_json_field(j, "lr", c.lr, source);
+    read_json_field(j, "lr_units", c.lr_units, source);
     if (j.contains("betas")) {
-      auto b = j.at("betas").get<std::vector<double>>();
-      BCJR_CHECK(b.size() == 2, source, ": \"betas\" must hold two numbers");
-      c.beta1 = b[0];
-      c.beta2 = b[1];
+      const auto& b = j.at("betas");
+      BCJR_CHECK(b.is_array() && b.size() == 2 && b[0].is_number() && b[1].is_number(), source,
+                 ": \"betas\" must hold two numbers");
+      c.beta1 = b[0].get<double>();
+      c.beta2 = b[1].get<double>();
     }
-    c.weight_decay = j.value("weight_decay", c.weight_decay);
-    c.clip = j.value("clip", c.clip);
-    c.window = j.value("window", c.window);
-    c.seed = j.value("seed", c.seed);
-    c.calib_windows = j.value("calib_windows", c.calib_windows);
-    c.damping = j.value("damping", c.damping);
-    c.checkpoint_every = j.value("checkpoint_every", c.checkpoint_every);
-    c.flips_every = j.value("flips_every", c.flips_every);
-    c.eval_every = j.value("eval_every", c.eval_every);
-    c.eval_ctx = j.value("eval_ctx", c.eval_ctx);
-    c.eval_windows = j.value("eval_windows", c.eval_windows);
-    c.eval_before_after = j.value("eval_before_after", c.eval_before_after);
-    c.device = j.value("device", c.device);
+    read_json_field(j, "weight_decay", c.weight_decay, source);
+    read_json_field(j, "clip", c.clip, source);
+    read_json_field(j, "window", c.window, source);
+    read_json_field(j, "seed", c.seed, source);
+    read_json_field(j, "calib_windows", c.calib_windows, source);
+    read_json_field(j, "damping", c.damping, source);
+    read_json_field(j, "checkpoint_every", c.checkpoint_every, source);
+    read_json_field(j, "flips_every", c.flips_every, source);
+    read_json_field(j, "eval_every", c.eval_every, source);
+    read_json_field(j, "eval_ctx", c.eval_ctx, source);
+    read_json_field(j, "eval_windows", c.eval_windows, source);
+    read_json_field(j, "eval_before_after", c.eval_before_after, source);
+    read_json_field(j, "device", c.device, source);
   } catch (const bcjr::Error&) {
     throw;
   } catch (const std::exception& e) {
     fail(source, ": ", e.what());
   }
-  c.validate();
+  c.validate();  // its messages name the option; naming_source adds the file
   return c;
+}
+
+}  // namespace
+
+QatConfig QatConfig::from_json(const nlohmann::json& j, const std::string& source) {
+  return naming_source(source, [&] { return config_from_json(j, source); });
+}
+
+QatConfig QatConfig::from_file(const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path, kMaxConfigJsonBytes, "configuration file"));
+  } catch (const bcjr::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(path, ": not JSON: ", e.what());
+  }
+  // A run.json holds the configuration under "config"; a bare configuration file is accepted too.
+  const bool run_json = j.is_object() && j.contains("config") && j.contains("kind");
+  return from_json(run_json ? j["config"] : j, path);
 }
 
 }  // namespace bcjr::quant

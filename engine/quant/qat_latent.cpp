@@ -29,8 +29,7 @@ void add_drift_metrics(LatentLinear& l, const torch::Tensor& rot, LinearStepMetr
   m.sigma_w = std::sqrt(rot.to(torch::kFloat64).pow(2).mean().item<double>());
 }
 
-LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps,
-                                      bool flips) {
+LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps) {
   torch::NoGradGuard ng;
   LinearStepMetrics m;
   m.layer = l.key.first;
@@ -40,13 +39,14 @@ LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, 
   m.predicted = double(steps) * lr / l.q->scale;
   m.tiles = l.q->tiles();
   m.trellis_steps = l.q->states.numel();
-  if (flips) {
-    auto states = harden(*l.q, code, l.w.detach());
-    auto f = count_flips(states, l.q->states);
-    m.flips = f.steps;
-    m.tiles_touched = f.tiles;
-  }
   return m;
+}
+
+void count_latent_flips(const LatentLinear& l, const TrellisCode& code, LinearStepMetrics& m) {
+  torch::NoGradGuard ng;
+  auto f = count_flips(harden(*l.q, code, l.w.detach()), l.q->states);
+  m.flips = f.steps;
+  m.tiles_touched = f.tiles;
 }
 
 }  // namespace bcjr::quant

@@ -32,9 +32,10 @@ struct LatentLinear {
 void add_drift_metrics(LatentLinear& l, const torch::Tensor& rot, LinearStepMetrics& m);
 
 // The linear's metrics after a step: drift from the PTQ start and its path length (advanced here),
-// sigma_w, the Voronoi radius, the drift budget after `steps` steps at learning rate `lr`, and,
-// if `count_flips`, the trellis steps and tiles whose hard path differs from PTQ's.
-LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps,
-                                      bool count_flips);
+// sigma_w, the Voronoi radius and the drift budget after `steps` steps at learning rate `lr`.
+// Flips are left uncounted (-1); count_latent_flips fills them.
+LinearStepMetrics latent_step_metrics(LatentLinear& l, const TrellisCode& code, double lr, int64_t steps);
+// The trellis steps and tiles whose hard path (a Viterbi of W_latent) differs from PTQ's.
+void count_latent_flips(const LatentLinear& l, const TrellisCode& code, LinearStepMetrics& m);
 
 }  // namespace bcjr::quant

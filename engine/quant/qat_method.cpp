@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/error.h"
+#include "engine/core/json_keys.h"
 
 namespace bcjr::quant {
 
@@ -52,24 +53,22 @@ nlohmann::json JacQuantOptions::to_json() const {
 
 JacQuantOptions JacQuantOptions::from_json(const nlohmann::json& j, const std::string& source) {
   BCJR_CHECK(j.is_object(), source, ": \"jacquant\" must be a JSON object");
-  static const char* const known[] = {"refresh_every", "probes", "dithers", "scale", "ema", "clip", "shrink"};
-  for (auto it = j.begin(); it != j.end(); ++it)
-    BCJR_CHECK(std::find(std::begin(known), std::end(known), it.key()) != std::end(known), source,
-               ": unknown jacquant option \"", it.key(), "\"");
+  refuse_unknown_keys(j, keys_of(JacQuantOptions().to_json()), source + " jacquant");
   JacQuantOptions o;
   try {
-    o.refresh_every = j.value("refresh_every", o.refresh_every);
-    o.probes = j.value("probes", o.probes);
-    o.dithers = j.value("dithers", o.dithers);
-    o.scale = j.value("scale", o.scale);
-    o.ema = j.value("ema", o.ema);
+    read_json_field(j, "refresh_every", o.refresh_every, source + " jacquant");
+    read_json_field(j, "probes", o.probes, source + " jacquant");
+    read_json_field(j, "dithers", o.dithers, source + " jacquant");
+    read_json_field(j, "scale", o.scale, source + " jacquant");
+    read_json_field(j, "ema", o.ema, source + " jacquant");
     if (j.contains("clip")) {
-      auto c = j.at("clip").get<std::vector<double>>();
-      BCJR_CHECK(c.size() == 2, source, ": jacquant \"clip\" must hold two numbers");
-      o.lo = c[0];
-      o.hi = c[1];
+      const auto& c = j.at("clip");
+      BCJR_CHECK(c.is_array() && c.size() == 2 && c[0].is_number() && c[1].is_number(), source,
+                 ": jacquant \"clip\" must hold two numbers");
+      o.lo = c[0].get<double>();
+      o.hi = c[1].get<double>();
     }
-    o.shrink = j.value("shrink", o.shrink);
+    read_json_field(j, "shrink", o.shrink, source + " jacquant");
   } catch (const bcjr::Error&) {
     throw;
   } catch (const std::exception& e) {

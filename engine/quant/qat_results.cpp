@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/core/atomic_file.h"
+#include "engine/model/perplexity.h"
 #include "engine/quant/layer_snapshot_writer.h"
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/scalar_rule.h"
@@ -21,12 +22,14 @@ nlohmann::json read_results(const RunFolder& run) {
 
 void write_qat_results(const RunFolder& run, const QatResultsSource& s) {
   nlohmann::json j;
+  model::LlamaModel teacher = s.teacher;  // a handle: its accessors are not const
   j["protocol"] = {{"data", s.data.eval_source}, {"sha256", s.data.eval_sha256}, {"bos_policy", s.data.bos_policy},
-                   {"ctx", s.config.eval_ctx}, {"max_windows", s.config.eval_windows}};
+                   {"ctx", s.config.eval_ctx}, {"max_windows", s.config.eval_windows},
+                   {"dtype", model::perplexity_dtype_name(teacher->dtype())}};
   j["perplexity"] = nlohmann::json::array();
   for (const auto& p : s.perplexities)
     j["perplexity"].push_back({{"label", p.label}, {"ppl", p.ppl}, {"mean_nll", p.mean_nll}, {"windows", p.windows},
-                               {"tokens", p.tokens}, {"ctx", p.ctx}});
+                               {"tokens", p.tokens}, {"ctx", p.ctx}, {"dtype", p.dtype}});
   j["ptq"] = nlohmann::json::array();
   for (const auto& kv : s.ptq)
     j["ptq"].push_back({{"layer", kv.first.first}, {"linear", kv.first.second}, {"mse", kv.second.mse},
@@ -34,7 +37,6 @@ void write_qat_results(const RunFolder& run, const QatResultsSource& s) {
                         {"method", kv.second.q.method}, {"seconds", kv.second.seconds}});
   j["method"] = qat_method_name(s.config.method);
   j["qat"] = nlohmann::json::array();
-  model::LlamaModel teacher = s.teacher;  // a handle: its accessors are not const
   if (s.scalar && s.config.steps > 0) j["qat"] = s.scalar->results_json(teacher);
   for (const auto& kv : s.hardened) {
     if (s.config.steps == 0) break;  // PTQ only: nothing was trained
@@ -66,7 +68,8 @@ std::vector<PerplexityFigure> read_qat_perplexities(const RunFolder& run) {
   std::vector<PerplexityFigure> out;
   for (const auto& p : read_results(run).value("perplexity", nlohmann::json::array()))
     out.push_back({p.at("label").get<std::string>(), p.at("ppl").get<double>(), p.value("mean_nll", 0.0),
-                   p.value("windows", int64_t(0)), p.value("tokens", int64_t(0)), p.value("ctx", int64_t(0))});
+                   p.value("windows", int64_t(0)), p.value("tokens", int64_t(0)), p.value("ctx", int64_t(0)),
+                   p.value("dtype", std::string())});
   return out;
 }
 

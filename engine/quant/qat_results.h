@@ -26,6 +26,7 @@ struct PerplexityFigure {
   std::string label;  // "FP", "PTQ", "QAT"
   double ppl = -1, mean_nll = 0;
   int64_t windows = 0, tokens = 0, ctx = 0;
+  std::string dtype;  // of the model while it was measured ("fp32"): part of the protocol
 };
 
 // What results.json and the snapshots are made of, borrowed from the trainer.

@@ -2,41 +2,54 @@
 
 #include <torch/torch.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/core/hash.h"
 #include "engine/core/progress.h"
 #include "engine/model/model_loader.h"
 #include "engine/model/perplexity.h"
+#include "engine/quant/qat_config_check.h"
 #include "engine/quant/qat_trainer.h"
 #include "engine/quant/run_folder.h"
+#include "engine/quant/run_status.h"
 #include "engine/quant/token_data.h"
-#include "engine/trellis/tile_posterior.h"
 
 namespace bcjr::quant {
 
 struct QatSession::Impl {
+  Impl(QatConfig c, std::string d)
+      : config(std::move(c)), dir(std::move(d)), token(std::make_shared<CancelToken>(current_cancel_token_shared())) {}
   QatConfig config;
   std::string dir;
   ProgressReporter* progress = nullptr;
   std::function<void(const StepMetrics&)> on_step;
   std::function<void(const std::string&)> on_log;
-  std::atomic<bool> cancel{false};
-  std::atomic<bool> pause{false};
-  std::mutex pause_mutex;
-  std::condition_variable pause_cv;
-  mutable std::mutex trainer_mutex;  // guards `trainer` being set and reset
+  std::shared_ptr<CancelToken> token;  // pause, continue, cancel; installed on run()'s thread
+  ScheduleMailbox schedules;           // replacements, taken by the trainer at its next step
+  mutable std::mutex trainer_mutex;    // guards `trainer` being set and reset; held only to copy a tile
   QatTrainer* trainer = nullptr;
   std::function<void(const std::string&, double, const std::string&)> on_perplexity;
   std::function<void(const std::vector<TemperatureSchedule>&)> on_schedules;
-  std::unique_ptr<TemperatureSchedule> pending_schedule;  // replaced before training began
-  std::map<int64_t, TemperatureSchedule> pending_phase_schedules;
 };
+
+namespace {
+
+// Stage events to the owner's reporter; a cancel also stops a reporter-driven loop.
+class SessionProgress : public ProgressReporter {
+ public:
+  SessionProgress(const CancelToken* token, ProgressReporter* next) : token_(token), next_(next) {}
+  bool report(const ProgressEvent& e) override { return !token_->cancelled() && (!next_ || next_->report(e)); }
+
+ private:
+  const CancelToken* token_;
+  ProgressReporter* next_;
+};
+
+}  // namespace
 
 QatSession::QatSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 QatSession::~QatSession() = default;
@@ -58,13 +71,10 @@ static nlohmann::json model_hashes(const model::LoadedModel& m) {
 }
 
 std::unique_ptr<QatSession> QatSession::create(const QatConfig& config, const std::string& run_dir, bool overwrite) {
-  config.validate();
+  validate_for_model(config);  // before the run folder exists: a refused configuration leaves nothing
   auto run = RunFolder::create(run_dir, overwrite);
   run.write_manifest({{"kind", "bcjr-qat"}, {"config", config.to_json()}, {"build", build_info_json()}});
-  auto impl = std::make_unique<Impl>();
-  impl->config = config;
-  impl->dir = run_dir;
-  return std::unique_ptr<QatSession>(new QatSession(std::move(impl)));
+  return std::unique_ptr<QatSession>(new QatSession(std::make_unique<Impl>(config, run_dir)));
 }
 
 std::unique_ptr<QatSession> QatSession::resume(const std::string& run_dir) {
@@ -72,10 +82,8 @@ std::unique_ptr<QatSession> QatSession::resume(const std::string& run_dir) {
   auto manifest = run.read_manifest();
   BCJR_CHECK(manifest.value("kind", std::string()) == "bcjr-qat" && manifest.contains("config"), run_dir,
              "/run.json: not a BCJR-QAT run");
-  auto impl = std::make_unique<Impl>();
-  impl->config = QatConfig::from_json(manifest.at("config"), run_dir + "/run.json");
-  impl->dir = run_dir;
-  return std::unique_ptr<QatSession>(new QatSession(std::move(impl)));
+  return std::unique_ptr<QatSession>(
+      new QatSession(std::make_unique<Impl>(QatConfig::from_json(manifest.at("config"), run_dir + "/run.json"), run_dir)));
 }
 
 void QatSession::set_progress(ProgressReporter* p) { impl_->progress = p; }
@@ -84,36 +92,18 @@ void QatSession::set_log_callback(std::function<void(const std::string&)> cb) { 
 const QatConfig& QatSession::config() const { return impl_->config; }
 const std::string& QatSession::run_dir() const { return impl_->dir; }
 
-void QatSession::pause() { impl_->pause = true; }
-void QatSession::unpause() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->pause_mutex);
-    impl_->pause = false;
-  }
-  impl_->pause_cv.notify_all();
-}
-bool QatSession::paused() const { return impl_->pause; }
-void QatSession::cancel() {
-  impl_->cancel = true;
-  impl_->pause_cv.notify_all();
-}
+void QatSession::pause() { impl_->token->pause(); }
+void QatSession::unpause() { impl_->token->unpause(); }
+bool QatSession::paused() const { return impl_->token->paused(); }
+void QatSession::cancel() { impl_->token->cancel(); }
+CancelToken& QatSession::cancel_token() { return *impl_->token; }
 
-void QatSession::replace_schedule(const TemperatureSchedule& s) {
-  std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
-  if (impl_->trainer) {
-    impl_->trainer->replace_schedule(s);
-  } else {
-    impl_->pending_schedule = std::make_unique<TemperatureSchedule>(s);
-    impl_->pending_phase_schedules.clear();
-  }
-}
+void QatSession::replace_schedule(const TemperatureSchedule& s) { impl_->schedules.post(s); }
 
 void QatSession::replace_phase_schedule(int64_t phase, const TemperatureSchedule& s) {
-  BCJR_CHECK(phase >= 0 && phase < impl_->config.phase_count(), "QAT: no phase ", phase, " to give a schedule (the run has ",
-             impl_->config.phase_count(), ")");
-  std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
-  if (impl_->trainer) impl_->trainer->replace_phase_schedule(phase, s);
-  else impl_->pending_phase_schedules.insert_or_assign(phase, s);
+  BCJR_CHECK(phase >= 0 && phase < impl_->config.phase_count(), "QAT: no phase ", phase,
+             " to give a schedule (the run has ", impl_->config.phase_count(), ")");
+  impl_->schedules.post(phase, s);
 }
 
 void QatSession::set_perplexity_callback(
@@ -132,30 +122,45 @@ LinearState QatSession::linear_state(int64_t layer, const std::string& linear) c
 }
 
 QatOutcome QatSession::run() {
+  RunStatusWriter status(impl_->dir);
+  return status.track([this] { return run_steps(); });
+}
+
+QatOutcome QatSession::run_steps() {
   Impl& s = *impl_;
+  CancelScope cancel_scope(s.token);
   auto run = RunFolder::open(s.dir);
   BCJR_CHECK(s.config.device != "cuda" || torch::cuda::is_available(),
              "QAT: --device cuda, but no CUDA device is available to this build");
-  CancelFlagReporter progress(&s.cancel, s.progress);
+  SessionProgress progress(s.token.get(), s.progress);
   auto loaded = model::load_model(s.config.model, &progress);
-  auto calib = load_token_data(s.config.data, loaded);
-  auto eval = s.config.eval_data.empty() || s.config.eval_data == s.config.data
+  // Calibration and evaluation never overlap unless asked to (data_split.h).
+  const bool split = s.config.splits_data();
+  auto calib = load_token_data(s.config.data, loaded, split ? DataPart::Calibration : DataPart::All, s.config.held_out);
+  auto eval = split ? load_token_data(s.config.data, loaded, DataPart::HeldOut, s.config.held_out)
+              : s.config.eval_data.empty() || s.config.eval_data == s.config.data
                   ? calib
                   : load_token_data(s.config.eval_data, loaded);
   // The manifest gains what loading found: resolved paths and hashes.
   auto manifest = run.read_manifest();
   manifest["model"] = {{"path", loaded.path}, {"format", loaded.format}, {"sha256", model_hashes(loaded)}};
-  manifest["data"] = {{"path", calib.path}, {"sha256", calib.sha256}, {"kind", calib.kind}, {"tokens", calib.ids.size()}};
-  manifest["eval_data"] = {{"path", eval.path}, {"sha256", eval.sha256}, {"kind", eval.kind}, {"tokens", eval.ids.size()}};
+  manifest["data"] = calib.manifest_json();
+  manifest["eval_data"] = eval.manifest_json();
   manifest["seeds"] = {{"seed", s.config.seed}, {"codebook_seed", s.config.quant.codebook_seed}};
   run.write_manifest(manifest);
 
   QatData data;
   data.calibration = calib.ids;
   data.eval_stream = model::perplexity_token_stream(eval.ids, eval.bos_id);
-  data.eval_source = eval.path;
-  data.eval_sha256 = eval.sha256;
+  data.eval_source = eval.describe();
+  if (eval.path == calib.path && eval.part == calib.part)
+    data.eval_source += " (the calibration text itself: in-sample)";
+  data.eval_sha256 = eval.part_sha256;
   data.bos_policy = model::perplexity_bos_policy(eval.bos_id);
+  const bool evaluates = s.config.eval_before_after || s.config.eval_every > 0;
+  BCJR_CHECK(!evaluates || int64_t(data.eval_stream.size()) >= s.config.eval_ctx, "perplexity data ", eval.describe(),
+             ": ", data.eval_stream.size(), " tokens, fewer than one window of --eval-ctx ", s.config.eval_ctx,
+             split ? " (give --eval-data, a larger --held-out or a smaller --eval-ctx)" : "");
   auto llama = model::llama_from_tensors(loaded.config, loaded.tensors, loaded.path);
   loaded.tensors.clear();
   if (s.config.device == "cuda") llama->to(torch::Device(torch::kCUDA, 0), torch::kFloat32);
@@ -166,19 +171,11 @@ QatOutcome QatSession::run() {
   hooks.on_log = s.on_log;
   hooks.on_perplexity = s.on_perplexity;
   hooks.on_schedules = s.on_schedules;
-  hooks.cancel = &s.cancel;
-  hooks.wait_if_paused = [&s] {
-    std::unique_lock<std::mutex> lock(s.pause_mutex);
-    s.pause_cv.wait(lock, [&s] { return !s.pause.load() || s.cancel.load(); });
-  };
+  hooks.schedules = &s.schedules;
   QatTrainer trainer(llama, s.config, std::move(data), run, hooks);
   {
     std::lock_guard<std::mutex> lock(s.trainer_mutex);
     s.trainer = &trainer;
-    if (s.pending_schedule) trainer.replace_schedule(*s.pending_schedule);
-    for (const auto& [phase, schedule] : s.pending_phase_schedules) trainer.replace_phase_schedule(phase, schedule);
-    s.pending_schedule.reset();
-    s.pending_phase_schedules.clear();
   }
   struct Reset {
     Impl& s;
@@ -196,11 +193,13 @@ QatOutcome QatSession::run() {
 }
 
 TilePosteriorView QatSession::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T) const {
-  std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
-  BCJR_CHECK(impl_->trainer, "posterior: the run has not started training yet");
-  QatTileQuery q;
-  auto p = impl_->trainer->tile_posterior(layer, linear, tile, T, &q);
-  return tile_posterior_view(p, q, T);
+  QatTileSource source;
+  {
+    std::lock_guard<std::mutex> lock(impl_->trainer_mutex);
+    BCJR_CHECK(impl_->trainer, "posterior: the run has not started training yet");
+    source = impl_->trainer->tile_source(layer, linear, tile);
+  }
+  return qat_tile_posterior(source, T);  // outside every lock
 }
 
 }  // namespace bcjr::quant

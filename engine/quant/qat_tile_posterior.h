@@ -2,7 +2,8 @@
 // at any temperature T, with the tile's normalised target weights and its hard Viterbi symbols.
 // A query comes in two parts so that no lock is held while it computes: a QatTileSource is copied
 // from the trainer under its lock (the linear's frozen PTQ signs, scale and paths, and a copy of its
-// current weight), and the BCJR and Viterbi then run on that copy, on the caller's thread.
+// current weight), and the BCJR and Viterbi then run on that copy, on the caller's thread, through
+// the same service as any other tile (engine/physics/tile_posterior_view.h).
 #pragma once
 
 #include <torch/types.h>
@@ -11,14 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/physics/tile_posterior_view.h"
 #include "engine/quant/ptq_model.h"
 #include "engine/quant/qat_session.h"
 #include "engine/quant/quantized_linear.h"
 #include "engine/quant/trellis_code.h"
-
-namespace bcjr::trellis {
-struct TilePosterior;
-}
 
 namespace bcjr::quant {
 
@@ -30,16 +28,9 @@ struct QatTileSource {
   TrellisCode code;
 };
 
-struct QatTileQuery {
-  std::vector<float> target;             // the tile's 256 normalised weights
-  std::vector<int32_t> viterbi_symbols;  // per trellis step
-  std::string label;                     // "layer 4 q_proj, tile 17"
-};
-
-// The posterior at T of the source's tile; fills `query` (optional) with its target and hard path.
-trellis::TilePosterior qat_tile_posterior(const QatTileSource& source, double T, QatTileQuery* query);
-
-// The posterior and its query as the plain values the posterior view takes (qat_session.h).
-TilePosteriorView tile_posterior_view(const trellis::TilePosterior& p, const QatTileQuery& q, double T);
+// The tile's normalised weights as the physics service's problem, labelled "layer 4 q_proj, tile 17".
+physics::TileProblem qat_tile_problem(const QatTileSource& source);
+// Its posterior at T (tile_posterior_view of qat_tile_problem).
+physics::TilePosteriorView qat_tile_posterior(const QatTileSource& source, double T);
 
 }  // namespace bcjr::quant

@@ -7,16 +7,19 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
+#include "engine/core/fault_injection.h"
 #include "engine/core/progress.h"
 #include "engine/model/perplexity.h"
 #include "engine/quant/qat_checkpoint.h"
+#include "engine/quant/qat_finite.h"
 #include "engine/quant/qat_latent.h"
 #include "engine/quant/quantized_checkpoint.h"
 #include "engine/quant/scalar_rule.h"
 #include "engine/quant/window_sampler.h"
-#include "engine/trellis/tile_posterior.h"
 
 namespace bcjr::quant {
 namespace {
@@ -56,12 +59,8 @@ void QatTrainer::log(const std::string& line) {
   if (hooks_.on_log) hooks_.on_log(line);
 }
 
-void QatTrainer::check_cancel() {
-  if (hooks_.cancel && hooks_.cancel->load()) throw Cancelled();
-}
-
 void QatTrainer::poll_cancel() {
-  check_cancel();
+  check_cancel();  // the thread's token: engine/core/cancel.h
   if (!hooks_.progress || config_.steps == 0) return;
   // Re-reports the step stage (no new line on a terminal) so that a reporter watching Ctrl-C or
   // a GUI flag can stop a long step between two linears.
@@ -79,23 +78,26 @@ std::vector<std::vector<int64_t>> QatTrainer::phases() const {
   return p;
 }
 
-void QatTrainer::replace_schedule(const TemperatureSchedule& s) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& p : schedules_) p = s;
+// On the training thread, at the start of a step: the step counter and phase read here are its own.
+void QatTrainer::take_posted_schedule() {
+  if (!hooks_.schedules) return;
+  for (const SchedulePost& post : hooks_.schedules->take()) {
+    const int64_t phase = post.phase;
+    if (phase >= int64_t(schedules_.size())) continue;  // checked when posted (QatSession); a stale post
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (phase < 0)
+        for (auto& p : schedules_) p = post.schedule;
+      else
+        schedules_[size_t(phase)] = post.schedule;
+    }
+    if (phase < 0)
+      log("schedule replaced before step " + std::to_string(global_step_) + ": " + post.schedule.to_json().dump());
+    else
+      log("schedule of phase " + std::to_string(phase) + " (layer " + std::to_string(phases()[size_t(phase)][0]) +
+          ") replaced before step " + std::to_string(global_step_) + "; it takes effect at the phase's next step: " +
+          post.schedule.to_json().dump());
   }
-  log("schedule replaced before step " + std::to_string(global_step_) + ": " + s.to_json().dump());
-}
-
-void QatTrainer::replace_phase_schedule(int64_t phase, const TemperatureSchedule& s) {
-  BCJR_CHECK(phase >= 0 && phase < int64_t(schedules_.size()), "QAT: no phase ", phase, " to give a schedule (the run has ",
-             schedules_.size(), ")");
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    schedules_[size_t(phase)] = s;
-  }
-  log("schedule of phase " + std::to_string(phase) + " (layer " + std::to_string(phases()[size_t(phase)][0]) +
-      ") replaced; it takes effect at the phase's next step: " + s.to_json().dump());
 }
 
 TemperatureSchedule QatTrainer::schedule() const {
@@ -269,9 +271,26 @@ double QatTrainer::learning_rate(const LatentLinear& l) const {
   return config_.lr_units == "normalised" ? config_.lr * l.q->scale : config_.lr;
 }
 
+// LibTorch's autograd engine catches what a backward function throws and rethrows it to the caller
+// of backward() as a c10::Error, so a cancel inside the BCJR VJP or between layers arrives here
+// without its type: it is told apart by the token.
+void QatTrainer::backward(const torch::Tensor& loss) {
+  try {
+    loss.backward();
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const std::exception&) {
+    const CancelToken* token = current_cancel_token();
+    if (token && token->cancelled()) throw Cancelled();
+    throw;
+  }
+}
+
 void QatTrainer::train_step() {
-  if (hooks_.wait_if_paused) hooks_.wait_if_paused();
-  check_cancel();
+  check_cancel();  // the pause gate between steps
+  take_posted_schedule();
+  const CancelToken* token = current_cancel_token();
+  const double paused0 = token ? token->paused_seconds() : 0;
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<int64_t> layers = phases()[phase_];
   const double T = schedule().at(phase_step_, config_.steps);
@@ -291,20 +310,32 @@ void QatTrainer::train_step() {
   auto logits = model_->head(model_->forward_layers(h, first, model_->num_layers()));
   auto log_student = torch::log_softmax(logits.to(torch::kFloat32), -1);
   auto kl = (teacher.exp() * (teacher - log_student)).sum(-1).mean();
+  if (fault_injected("nan-loss", global_step_)) kl = kl * std::numeric_limits<double>::quiet_NaN();
+  if (!std::isfinite(kl.item<double>())) stop_non_finite("the loss (KL = " + std::to_string(kl.item<double>()) + ")");
   optimizer_->zero_grad();
-  kl.backward();
+  backward(kl);
   std::vector<torch::Tensor> params;
   for (auto& kv : latents_) {
     params.push_back(kv.second->w);
     for (auto& p : rule_->extra_parameters(*kv.second)) params.push_back(p);
   }
+  if (fault_injected("nan-grad", global_step_)) latents_.rbegin()->second->w.grad().view(-1)[0] = std::nan("");
   const double grad_norm = torch::nn::utils::clip_grad_norm_(params, config_.clip);
+  if (!std::isfinite(grad_norm)) stop_non_finite(first_non_finite(latents_, true));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     optimizer_->step();
+    if (fault_injected("inf-weight", global_step_)) {
+      torch::NoGradGuard ng;
+      params.front().view(-1)[0] = std::numeric_limits<double>::infinity();
+    }
   }
+  // After the update the state is no longer a finished step's: stop without checkpointing it.
+  const std::string bad_weight = first_non_finite(latents_, false);
+  if (!bad_weight.empty()) stop_non_finite(bad_weight, /*state_is_last_step=*/false);
   uninstall();
 
+  // The step is done: W_latent and AdamW have moved. What follows only measures it.
   StepMetrics m;
   m.step = global_step_;
   m.phase = phase_;
@@ -316,18 +347,28 @@ void QatTrainer::train_step() {
   m.window_start = sampler.start(phase_step_);
   const bool last = phase_step_ + 1 == config_.steps;
   const bool flips = config_.flips_every > 0 && ((phase_step_ + 1) % config_.flips_every == 0 || last);
-  for (auto& kv : latents_) {
+  for (auto& kv : latents_) {  // cheap: drift and the rule's own figures (the scalar rule's flips too)
     LatentLinear& l = *kv.second;
     m.linears.push_back(scalar_ ? scalar_->step_metrics(l, learning_rate(l), phase_step_ + 1, flips)
-                                : latent_step_metrics(l, code_, learning_rate(l), phase_step_ + 1, flips));
+                                : latent_step_metrics(l, code_, learning_rate(l), phase_step_ + 1));
     rule_->add_metrics(l, m.linears.back());
   }
-  if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
-    install_soft_constants(layers, T);  // one soft codeword per linear, not one per perplexity window
-    m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
+  bool cancelled = false;
+  try {  // a Viterbi of every trellis linear, a perplexity: long, so cancellable; a cancel leaves them out
+    size_t i = 0;
+    if (flips && !scalar_)
+      for (auto& kv : latents_) count_latent_flips(*kv.second, code_, m.linears[i++]);
+    if (config_.eval_every > 0 && (phase_step_ + 1) % config_.eval_every == 0 && !data_.eval_stream.empty()) {
+      install_soft_constants(layers, T);  // one soft codeword per linear, not one per perplexity window
+      m.eval_ppl = perplexity("student at step " + std::to_string(global_step_));
+      uninstall();
+    }
+  } catch (const Cancelled&) {
     uninstall();
+    cancelled = true;
   }
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double paused = token ? token->paused_seconds() - paused0 : 0;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - paused;
   m.peak_rss_mb = peak_rss_mb();
   ++phase_step_;
   ++global_step_;
@@ -335,6 +376,7 @@ void QatTrainer::train_step() {
   if (hooks_.on_step) hooks_.on_step(m);
   if ((config_.checkpoint_every > 0 && phase_step_ % config_.checkpoint_every == 0) || phase_step_ == config_.steps)
     write_checkpoint();
+  if (cancelled) throw Cancelled();
 }
 
 void QatTrainer::finish_phase() {
@@ -370,6 +412,18 @@ void QatTrainer::finish_phase() {
   optimizer_.reset();
   ++phase_;
   phase_step_ = 0;
+}
+
+void QatTrainer::stop_non_finite(const std::string& where, bool state_is_last_step) {
+  uninstall();
+  // Before the optimiser's update W_latent and AdamW still hold the last finished step: keep it.
+  if (state_is_last_step && !latents_.empty() && phase_step_ > 0) write_checkpoint();
+  const std::string last = run_.latest_checkpoint();
+  const std::string message = "BCJR-QAT stopped at step " + std::to_string(global_step_) + ": " +
+                              (where.empty() ? std::string("a value") : where) + " is not finite (NaN or Inf); " +
+                              (last.empty() ? "no checkpoint had been written" : "the last good checkpoint is " + last);
+  log(message);
+  fail(message);
 }
 
 // ---- checkpoints ---------------------------------------------------------------------------
@@ -452,9 +506,10 @@ double QatTrainer::perplexity(const std::string& label) {
   f.windows = r.protocol.windows;
   f.tokens = r.protocol.tokens_scored;
   f.ctx = r.protocol.ctx;
+  f.dtype = r.protocol.dtype;
   const std::string protocol = data_.eval_source + ", ctx " + std::to_string(f.ctx) + ", " +
                                std::to_string(f.windows) + " windows, " + std::to_string(f.tokens) + " tokens, " +
-                               data_.bos_policy;
+                               data_.bos_policy + ", " + f.dtype;
   char figure[64];
   std::snprintf(figure, sizeof figure, "%.4f", r.ppl);
   log("perplexity " + label + ": " + figure + " (" + protocol + ")");
@@ -589,11 +644,6 @@ LinearState QatTrainer::linear_state(int64_t layer, const std::string& linear) c
     s.what = "PTQ";
   }
   return s;
-}
-
-trellis::TilePosterior QatTrainer::tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
-                                                  QatTileQuery* query) const {
-  return qat_tile_posterior(tile_source(layer, linear, tile), T, query);
 }
 
 }  // namespace bcjr::quant

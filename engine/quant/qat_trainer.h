@@ -30,13 +30,11 @@
 #include "engine/quant/qat_results.h"
 #include "engine/quant/qat_tile_posterior.h"
 #include "engine/quant/run_folder.h"
+#include "engine/quant/schedule_mailbox.h"
 #include "engine/quant/trellis_code.h"
 
 namespace bcjr {
 class ProgressReporter;
-}
-namespace bcjr::trellis {
-struct TilePosterior;
 }
 namespace torch::optim {
 class AdamW;
@@ -47,6 +45,8 @@ namespace bcjr::quant {
 struct LatentLinear;
 class ScalarRule;
 
+// What the trainer reports to, and takes from, its owner (QatSession). Cancellation and pause come
+// through the training thread's cancellation token (engine/core/cancel.h), installed by the owner.
 struct QatHooks {
   ProgressReporter* progress = nullptr;
   std::function<void(const StepMetrics&)> on_step;
@@ -55,9 +55,9 @@ struct QatHooks {
   std::function<void(const std::string&, double, const std::string&)> on_perplexity;
   // The schedule of every phase as the run starts (a resumed run's include its edits).
   std::function<void(const std::vector<TemperatureSchedule>&)> on_schedules;
-  const std::atomic<bool>* cancel = nullptr;
-  // Called between steps; blocks while the run is paused (returns at once otherwise).
-  std::function<void()> wait_if_paused;
+  // Schedules posted from other threads (every phase's or one phase's), taken at the start of each
+  // step (optional).
+  ScheduleMailbox* schedules = nullptr;
 };
 
 class QatTrainer {
@@ -68,26 +68,24 @@ class QatTrainer {
 
   // The whole run: PTQ (or its saved result), perplexities before, the steps left, hardening,
   // perplexity after, snapshots. Resumes from the latest checkpoint in the run folder if any.
-  // Throws bcjr::Cancelled when cancelled (after writing a checkpoint of the last finished step).
+  // Throws bcjr::Cancelled when the thread's token is cancelled, after writing a checkpoint of
+  // the last finished step. A step is finished once AdamW has moved W_latent: a cancel during its
+  // measurements (flips, held-out perplexity) drops those (-1 in its metrics line), not the step.
   void run();
 
-  // Take effect at the next step; recorded in log.txt and the checkpoints. replace_schedule sets
-  // every phase's schedule, replace_phase_schedule one phase's (independent and greedy runs).
-  void replace_schedule(const TemperatureSchedule& s);
-  void replace_phase_schedule(int64_t phase, const TemperatureSchedule& s);
-  TemperatureSchedule schedule() const;  // the current phase's
+  // The schedule in force in the current phase (training thread), and every phase's (thread-safe).
+  // Replacements arrive through QatHooks::schedules; log.txt and the checkpoints record them.
+  TemperatureSchedule schedule() const;
   std::vector<TemperatureSchedule> phase_schedules() const;
 
   // What the posterior of one tile of a target linear needs, copied under the lock (thread-safe):
   // the current W_latent while the linear trains, its hardened weight after, the PTQ reconstruction
-  // before training starts. The computation itself is qat_tile_posterior (qat_tile_posterior.h).
+  // before training starts. The computation itself is qat_tile_posterior (qat_tile_posterior.h),
+  // which the caller runs outside any lock.
   QatTileSource tile_source(int64_t layer, const std::string& linear, int64_t tile) const;
   // A whole target linear for the layer map (layer_map.h), copied under the lock like tile_source,
   // with the teacher's weight beside it.
   LinearState linear_state(int64_t layer, const std::string& linear) const;
-  // tile_source, then qat_tile_posterior on this thread.
-  trellis::TilePosterior tile_posterior(int64_t layer, const std::string& linear, int64_t tile, double T,
-                                        QatTileQuery* query) const;
 
   const std::map<LinearKey, PtqLinearResult>& ptq() const { return ptq_; }
   const std::map<LinearKey, QuantizedLinear>& hardened() const { return hardened_; }
@@ -100,8 +98,13 @@ class QatTrainer {
   std::vector<std::vector<int64_t>> phases() const;
   void start_phase(int64_t phase);
   void train_step();
+  void take_posted_schedule();
+  void backward(const torch::Tensor& loss);
   void finish_phase();
   void write_checkpoint();
+  // Stops the run at the current step because `where` holds a NaN or Inf (log line, message naming
+  // it and the last good checkpoint, which is this step's start when state_is_last_step).
+  [[noreturn]] void stop_non_finite(const std::string& where, bool state_is_last_step = true);
   bool load_checkpoint();
   QatResultsSource results_source() const;
   void install(const std::vector<int64_t>& soft_layers, double T);
@@ -115,7 +118,6 @@ class QatTrainer {
   // The AdamW learning rate of a linear: config lr, times its PTQ scale with lr_units "normalised".
   double learning_rate(const LatentLinear& l) const;
   void log(const std::string& line);
-  void check_cancel();
   void poll_cancel();
 
   model::LlamaModel model_;
@@ -129,7 +131,9 @@ class QatTrainer {
   std::unique_ptr<GradientRule> rule_;
   ScalarRule* scalar_ = nullptr;  // rule_, when the method is a scalar baseline
   // Guards schedules_, latents_ (the map and the values of W_latent) and hardened_weights_ against
-  // tile_posterior on another thread; ptq_ is written only before ready_ is set.
+  // tile_source and linear_state on another thread; held only to copy or publish, never during a
+  // computation. ptq_ is written only before ready_ is set; everything else, the step counters
+  // included, is the training thread's alone.
   mutable std::mutex mutex_;
   std::atomic<bool> ready_{false};
   std::vector<TemperatureSchedule> schedules_;  // one per phase

@@ -1,7 +1,8 @@
 // A run folder: run.json (the manifest: model and data hashes, every parameter, seeds, program
 // version and build flags), metrics.jsonl (one JSON object per line, one line per step),
-// checkpoints/, snapshots/ and log.txt. Every write replaces its file atomically, so a crash
-// leaves the previous complete version, never a torn one.
+// checkpoints/, snapshots/ and log.txt. Whole files are replaced atomically, so a crash leaves the
+// previous complete version, never a torn one; metrics.jsonl and log.txt grow by atomic appends
+// of one line (constant cost per line, safe from several threads, a line whole or absent).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,14 +31,16 @@ class RunFolder {
   void write_manifest(const nlohmann::json& manifest) const;
   nlohmann::json read_manifest() const;
 
-  // Appends one line to metrics.jsonl (the whole file is rewritten atomically).
+  // Appends one line to metrics.jsonl (one O_APPEND write).
   void append_metrics(const nlohmann::json& line) const;
-  // Every line; a line that is not JSON is an error naming the file and line number.
+  // Every line; a line that is not JSON is an error naming the file and line number, except a
+  // last line without its newline (an append a crash cut short), which is left out.
   std::vector<nlohmann::json> read_metrics() const;
-  // Keeps only the lines for which keep(line) is true (used when resuming from a checkpoint).
+  // Keeps only the lines for which keep(line) is true (used when resuming from a checkpoint; the
+  // file is rewritten atomically, so call it only while nothing else appends).
   void filter_metrics(const std::function<bool(const nlohmann::json&)>& keep) const;
 
-  // Appends a time-stamped line to log.txt.
+  // Appends a time-stamped line to log.txt (newlines in `line` become spaces); thread-safe.
   void log(const std::string& line) const;
 
   // checkpoints/step_000010.ckpt; the latest one by step, or "" if there is none.

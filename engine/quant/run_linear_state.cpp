@@ -82,8 +82,7 @@ TilePosteriorView linear_tile_posterior(const LinearState& s, int64_t tile, doub
   source.q = s.q;
   source.w = s.w;
   source.code = s.code;
-  QatTileQuery query;
-  auto v = tile_posterior_view(qat_tile_posterior(source, T, &query), query, T);
+  auto v = qat_tile_posterior(source, T);
   v.label += " (" + s.what + ")";
   return v;
 }

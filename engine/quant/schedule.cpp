@@ -6,6 +6,8 @@
 
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/json_keys.h"
+#include "engine/core/source_errors.h"
 
 namespace bcjr::quant {
 
@@ -60,7 +62,7 @@ nlohmann::json TemperatureSchedule::read_json(const std::string& spec, const std
   const bool inline_json = !spec.empty() && (spec.front() == '{' || spec.front() == '[');
   const std::string source = inline_json ? what + " JSON" : what + " file " + spec;
   try {
-    return nlohmann::json::parse(inline_json ? spec : read_file(spec));
+    return nlohmann::json::parse(inline_json ? spec : read_file(spec, kMaxConfigJsonBytes, "schedule file"));
   } catch (const bcjr::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -166,9 +168,22 @@ nlohmann::json TemperatureSchedule::to_json() const {
 }
 
 TemperatureSchedule TemperatureSchedule::from_json(const nlohmann::json& j, const std::string& source) {
+  // The constructors' own checks name the kind, not the file: every error names `source`.
+  return naming_source(source, [&] { return schedule_from_json(j, source); });
+}
+
+TemperatureSchedule TemperatureSchedule::schedule_from_json(const nlohmann::json& j, const std::string& source) {
   BCJR_CHECK(j.is_object() && j.contains("kind") && j["kind"].is_string(), source,
              ": a schedule is a JSON object with a string \"kind\"");
   const std::string kind = j["kind"].get<std::string>();
+  // The keys each kind reads; any other is refused by name. ("interpolation": linear or log
+  // interpolation between points.)
+  const std::vector<std::string> keys =
+      kind == "preset"     ? std::vector<std::string>{"kind", "name"}
+      : kind == "constant" ? std::vector<std::string>{"kind", "t"}
+      : kind == "points"   ? std::vector<std::string>{"kind", "points", "interpolation"}
+                           : std::vector<std::string>{"kind", "t0", "tmin"};
+  refuse_unknown_keys(j, keys, source);
   auto number = [&](const char* key) {
     BCJR_CHECK(j.contains(key) && j[key].is_number(), source, ": schedule '", kind, "' needs a number \"", key, "\"");
     return j[key].get<double>();

@@ -55,6 +55,7 @@ class TemperatureSchedule {
  private:
   TemperatureSchedule() = default;
   void validate(const std::string& source) const;
+  static TemperatureSchedule schedule_from_json(const nlohmann::json& j, const std::string& source);
   Kind kind_ = Kind::Constant;
   double t0_ = 1.0, tmin_ = 1.0;
   std::vector<std::pair<double, double>> points_;

@@ -22,6 +22,8 @@ struct TrellisCode {
   static TrellisCode make(const QuantParams& p);
   // BCJR options at temperature T with this code's boundary and tail-biting method.
   trellis::BcjrOptions bcjr_options(double T) const;
+  // With a codebook read from a file (a packed export's LUT) instead of one computed from p.
+  static TrellisCode make(const QuantParams& p, std::shared_ptr<const trellis::Codebook> codebook);
 };
 
 }  // namespace bcjr::quant

@@ -11,6 +11,7 @@
 
 #include "engine/core/error.h"
 #include "engine/trellis/cuda_dispatch.h"
+#include "engine/trellis/device_chunks.h"
 #include "engine/trellis/trellis_primitives.h"
 #include "engine/trellis/viterbi.h"
 
@@ -19,9 +20,12 @@ namespace {
 
 SoftBatch run_bcjr(const at::Tensor& w, const TrellisSpec& spec, const Codebook& cb, double T, const at::Tensor& overlap,
                    const at::Tensor& g, bool marginals) {
-  if (!w.is_cuda()) return bcjr_cpu(w, spec, cb, T, overlap, g, marginals);
-  if (g.defined()) return bcjr_vjp_cuda(w, g, spec, cb, T, overlap, marginals);
-  return bcjr_forward_cuda(w, spec, cb, T, overlap, marginals);
+  if (!w.is_cuda()) return bcjr_cpu(w, spec, cb, T, overlap, g, marginals);  // checks per chunk of tiles
+  return in_chunks(w.size(0), device_chunk_tiles(spec), [&](int64_t b, int64_t e) {
+    const at::Tensor wc = w.slice(0, b, e), oc = overlap.defined() ? overlap.slice(0, b, e) : overlap;
+    if (g.defined()) return bcjr_vjp_cuda(wc, g.slice(0, b, e), spec, cb, T, oc, marginals);
+    return bcjr_forward_cuda(wc, spec, cb, T, oc, marginals);
+  });
 }
 
 bool use_exact(const TrellisSpec& spec, BcjrTailBiting method) {
@@ -125,6 +129,13 @@ BcjrResult run(const at::Tensor& w_in, const at::Tensor& g_in, const TrellisSpec
 std::string bcjr_method(const TrellisSpec& spec, Boundary boundary, BcjrTailBiting method) {
   if (boundary == Boundary::Free) return "free";
   return use_exact(spec, method) ? "tailbiting-exact" : "tailbiting-fixed-overlap";
+}
+
+BcjrTailBiting parse_bcjr_tailbiting(const std::string& name) {
+  if (name == "auto") return BcjrTailBiting::Auto;
+  if (name == "exact") return BcjrTailBiting::Exact;
+  if (name == "fixed-overlap") return BcjrTailBiting::FixedOverlap;
+  fail("tail-biting BCJR method '", name, "' (expected auto, exact or fixed-overlap)");
 }
 
 BcjrResult bcjr_forward(const at::Tensor& w, const TrellisSpec& spec, const Codebook& cb, const BcjrOptions& opt) {

@@ -47,5 +47,7 @@ BcjrResult bcjr_vjp(const at::Tensor& w, const at::Tensor& grad_codeword, const 
                     const Codebook& cb, const BcjrOptions& opt);
 
 std::string bcjr_method(const TrellisSpec& spec, Boundary boundary, BcjrTailBiting method);
+// "auto", "exact" or "fixed-overlap" (--tailbiting-bcjr); throws a bcjr::Error for anything else.
+BcjrTailBiting parse_bcjr_tailbiting(const std::string& name);
 
 }  // namespace bcjr::trellis

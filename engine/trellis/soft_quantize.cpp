@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 
 namespace bcjr::trellis {
@@ -11,6 +12,13 @@ namespace {
 struct CodebookHolder : torch::CustomClassHolder {
   explicit CodebookHolder(std::shared_ptr<const Codebook> c) : cb(std::move(c)) {}
   std::shared_ptr<const Codebook> cb;
+};
+
+// Carries the forward's cancellation token to the backward, which LibTorch's autograd engine may
+// run on another thread (a device thread for CUDA tensors).
+struct CancelTokenHolder : torch::CustomClassHolder {
+  explicit CancelTokenHolder(std::shared_ptr<const CancelToken> t) : token(std::move(t)) {}
+  std::shared_ptr<const CancelToken> token;
 };
 
 class SoftQuantizeFunction : public torch::autograd::Function<SoftQuantizeFunction> {
@@ -31,6 +39,8 @@ class SoftQuantizeFunction : public torch::autograd::Function<SoftQuantizeFuncti
     ctx->saved_data["has_overlap"] = r.overlap.defined();
     if (r.overlap.defined()) ctx->saved_data["overlap"] = r.overlap;
     ctx->saved_data["codebook"] = c10::IValue::make_capsule(c10::make_intrusive<CodebookHolder>(std::move(cb)));
+    ctx->saved_data["cancel"] =
+        c10::IValue::make_capsule(c10::make_intrusive<CancelTokenHolder>(current_cancel_token_shared()));
     return r.codeword;
   }
 
@@ -48,6 +58,10 @@ class SoftQuantizeFunction : public torch::autograd::Function<SoftQuantizeFuncti
     opt.tailbiting = BcjrTailBiting(ctx->saved_data["tailbiting"].toInt());
     if (ctx->saved_data["has_overlap"].toBool()) opt.overlap = ctx->saved_data["overlap"].toTensor();
     auto holder = c10::static_intrusive_pointer_cast<CodebookHolder>(ctx->saved_data["codebook"].toCapsule());
+    auto cancel = c10::static_intrusive_pointer_cast<CancelTokenHolder>(ctx->saved_data["cancel"].toCapsule());
+    // A cancel surfaces here as bcjr::Cancelled, which the autograd engine rethrows to the caller
+    // of backward() as a c10::Error: callers that cancel check their token after a failed backward.
+    CancelScope scope(cancel->token ? cancel->token : current_cancel_token_shared());
     auto g = grad_out[0];
     if (!g.defined()) g = torch::zeros_like(w);
     BcjrResult r = bcjr_vjp(w.detach(), g.to(torch::kFloat32).contiguous(), spec, *holder->cb, opt);

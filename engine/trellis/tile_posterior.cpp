@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 #include "engine/trellis/tile_solvers.h"
 #include "engine/trellis/viterbi.h"
@@ -55,6 +56,7 @@ TilePosterior tile_posterior(const std::vector<float>& w_tile, const TrellisSpec
   std::vector<float> codeword(spec.n), run_marg(size_t(N) * B), run_sq(size_t(N) * V), run_states;
   if (want_state_marginals) run_states.resize(size_t(N) * S);
   for (int o : overlaps) {
+    check_cancel();  // the solver checks inside a sweep too
     SoftTileOutput so;
     so.codeword = codeword.data();
     so.symbol_marginals = run_marg.data();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "engine/core/cancel.h"
 #include "engine/trellis/fast_math.h"
 
 // The sweeps are a few long elementwise loops: on x86-64 Linux, also build them for AVX2 and pick
@@ -171,8 +172,15 @@ CodeColumns::CodeColumns(const Codebook& cb) : V(cb.V) {
 // ---------------------------------------------------------------------------------------------
 // Viterbi
 
+int cancel_check_stride(const TrellisSpec& spec) {
+  const int64_t per_step = spec.states() * spec.symbols();
+  int stride = 1;
+  while (stride < 1024 && per_step * stride * 2 <= (int64_t(1) << 20)) stride *= 2;
+  return stride;  // a power of two
+}
+
 ViterbiTileSolver::ViterbiTileSolver(const TrellisSpec& spec, const CodeColumns& code)
-    : spec_(spec), code_(code) {
+    : spec_(spec), code_(code), check_mask_(cancel_check_stride(spec) - 1) {
   cost_.resize(spec.states());
   dist_.resize(spec.states());
   best_.resize(spec.overlaps());
@@ -194,6 +202,7 @@ BCJR_HOT_LOOPS double ViterbiTileSolver::solve(const float* w, int overlap, int3
     std::copy(dist + int64_t(overlap) * B, dist + int64_t(overlap) * B + B, cost + int64_t(overlap) * B);
   }
   for (int t = 1; t < N; ++t) {
+    if ((t & check_mask_) == 0) check_cancel();
     uint8_t* __restrict ch = choice_.data() + size_t(t) * G;
     std::copy(cost, cost + G, best);
     std::fill(ch, ch + G, uint8_t(0));
@@ -243,7 +252,7 @@ BCJR_HOT_LOOPS double ViterbiTileSolver::solve(const float* w, int overlap, int3
 // BCJR
 
 BcjrTileSolver::BcjrTileSolver(const TrellisSpec& spec, const CodeColumns& code, double T)
-    : spec_(spec), code_(code), inv_t_(float(1.0 / T)), t_(T) {
+    : spec_(spec), code_(code), inv_t_(float(1.0 / T)), t_(T), check_mask_(cancel_check_stride(spec) - 1) {
   const int64_t S = spec.states(), G = spec.overlaps();
   const size_t steps_stored = size_t(std::max(0, spec.steps() - 1));
   group_lse_.resize(steps_stored * G);
@@ -279,6 +288,7 @@ BCJR_HOT_LOOPS void BcjrTileSolver::forward(const float* w, const float* g, int 
 
   double offset = 0;  // a_t = a[] + offset
   for (int t = 0; t + 1 < N; ++t) {
+    if ((t & check_mask_) == 0) check_cancel();
     // Log-sum-exp over the predecessors g + jG of each group, shifted by the group's own maximum
     // so that no group underflows, whatever the temperature.
     std::copy(a, a + G, gmax);
@@ -356,6 +366,7 @@ BCJR_HOT_LOOPS void BcjrTileSolver::backward(const float* w, const float* g, int
     btan[o] = 0.0f;
   }
   for (int t = N - 1; t >= 0; --t) {
+    if ((t & check_mask_) == 0) check_cancel();
     // beta(s) = l_t(s) + b_t(s); b_t depends on s & (G-1) only.
     local_plus_periodic(code_, G, B, w + size_t(t) * V, inv_t, bvec, beta);
     // The block k*B .. k*B+B-1 is both the successor set of the states with s & (G-1) == k at

@@ -24,6 +24,11 @@ struct CodeColumns {
   explicit CodeColumns(const Codebook& cb);
 };
 
+// Trellis steps between two cancellation checks (check_cancel, engine/core/cancel.h) inside a
+// sweep: about 2^20 state transitions of work, at least one step. A cancel waits at most that
+// long on a worker, whatever L and kV.
+int cancel_check_stride(const TrellisSpec& spec);
+
 class ViterbiTileSolver {
  public:
   ViterbiTileSolver(const TrellisSpec& spec, const CodeColumns& code);
@@ -36,6 +41,7 @@ class ViterbiTileSolver {
   const CodeColumns& code_;
   std::vector<float> cost_, dist_, best_;
   std::vector<uint8_t> choice_;  // [N * G]: the best predecessor block j of each group and step
+  int check_mask_;                // check_cancel() at steps t with (t & mask) == 0
 };
 
 struct SoftTileOutput {
@@ -67,6 +73,7 @@ class BcjrTileSolver {
   // forward messages; the backward sweep recomputes the local terms, which is cheap.
   std::vector<float> group_lse_, group_tangent_;
   std::vector<float> a_, at_, p_, beta_, r_, q_, A_, bvec_, btan_, gsum_, gtan_, gfac_;
+  int check_mask_;  // check_cancel() at steps t with (t & mask) == 0
 };
 
 // exp_fast evaluations per second on one thread, over a 64K-element array as the sweeps do it

@@ -5,13 +5,17 @@
 
 #include "engine/core/error.h"
 #include "engine/trellis/cuda_dispatch.h"
+#include "engine/trellis/device_chunks.h"
 #include "engine/trellis/trellis_primitives.h"
 
 namespace bcjr::trellis {
 namespace {
 
 PathBatch run_viterbi(const at::Tensor& w, const TrellisSpec& spec, const Codebook& cb, const at::Tensor& overlap) {
-  return w.is_cuda() ? viterbi_cuda(w, spec, cb, overlap) : viterbi_cpu(w, spec, cb, overlap);
+  if (!w.is_cuda()) return viterbi_cpu(w, spec, cb, overlap);  // checks per chunk of tiles
+  return in_chunks(w.size(0), device_chunk_tiles(spec), [&](int64_t b, int64_t e) {
+    return viterbi_cuda(w.slice(0, b, e), spec, cb, overlap.defined() ? overlap.slice(0, b, e) : overlap);
+  });
 }
 
 bool use_exact(const TrellisSpec& spec, ViterbiTailBiting method) {

@@ -28,6 +28,8 @@ TEST(QatCuda, TrainingOnTheGpuMatchesTheCpu) {
   c.steps = 3;
   c.multi_layer = "joint";
   c.layers = {0, 1};
+  c.lr = 2e-4;  // the rate the path tolerance below was set at (the paper's, in weight units)
+  c.lr_units = "weight";
   QatConfig g = c;
   g.device = "cuda";
   auto run = [&](const QatConfig& config, const std::string& name) {

@@ -1,6 +1,7 @@
 // Scripted studio runs (--autorun) on the CPU with the tiny random Llama: the run file, the options,
 // a whole run that fills every view and writes its pictures and summary, the program as a script
 // calls it, and --cancel-after leaving a run that resumes.
+#include "tests/gui/gui_test_main.h"
 #include <QAction>
 #include <QFile>
 #include <QImage>
@@ -310,5 +311,5 @@ class TestAutorun : public QObject {
   }
 };
 
-QTEST_MAIN(TestAutorun)
+BCJR_GUI_TEST_MAIN(TestAutorun)
 #include "test_autorun.moc"

@@ -1,4 +1,5 @@
 // The studio's worker as the window uses it: real trellis computations delivered as snapshots.
+#include "tests/gui/gui_test_main.h"
 #include <QSignalSpy>
 #include <QtTest>
 #include <cmath>
@@ -66,5 +67,5 @@ class TestEngineWorker : public QObject {
   }
 };
 
-QTEST_MAIN(TestEngineWorker)
+BCJR_GUI_TEST_MAIN(TestEngineWorker)
 #include "test_engine_worker.moc"

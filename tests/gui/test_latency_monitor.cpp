@@ -1,5 +1,6 @@
 // The studio's event-loop latency measurement: the histogram's percentiles against sorting the
 // samples, on fresh random inputs; and the monitor sees a blocked GUI thread.
+#include "tests/gui/gui_test_main.h"
 #include <QThread>
 #include <QtTest>
 #include <algorithm>
@@ -85,5 +86,5 @@ class TestLatencyMonitor : public QObject {
   }
 };
 
-QTEST_MAIN(TestLatencyMonitor)
+BCJR_GUI_TEST_MAIN(TestLatencyMonitor)
 #include "test_latency_monitor.moc"

@@ -1,6 +1,8 @@
 // The layer map as a user meets it: a finished run folder opened, a linear's map computed off the
 // GUI thread, a click on a tile that opens that tile in the Posterior view, and the buttons that
 // open the tile with the most flips.
+#include "tests/gui/gui_test_main.h"
+
 #include <qcustomplot.h>
 
 #include <QSignalSpy>
@@ -110,5 +112,5 @@ class TestLayerMap : public QObject {
   }
 };
 
-QTEST_MAIN(TestLayerMap)
+BCJR_GUI_TEST_MAIN(TestLayerMap)
 #include "test_layer_map.moc"

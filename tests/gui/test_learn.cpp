@@ -1,6 +1,7 @@
 // The Learn tab as a newcomer uses it: the exact chain from the worker, drawn as a trellis with
 // every state and edge, a spin chain, curves and a transfer matrix; the T slider and a dragged
 // weight update all of it through the worker thread; stale requests are dropped.
+#include "tests/gui/gui_test_main.h"
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -269,5 +270,5 @@ class TestLearn : public QObject {
   }
 };
 
-QTEST_MAIN(TestLearn)
+BCJR_GUI_TEST_MAIN(TestLearn)
 #include "test_learn.moc"

@@ -1,5 +1,6 @@
 // The main window as a user meets it: menus, the model named in the title, the schedule view,
 // plot export, and the screenshot the README's pictures come from.
+#include "tests/gui/gui_test_main.h"
 #include <QApplication>
 #include <QFile>
 #include <QImage>
@@ -41,16 +42,18 @@ class TestMainWindow : public QObject {
     QCOMPARE(device->itemText(0), QString("cpu"));
     QCOMPARE(device->count() > 1, bcjr::cuda_available());
     QCOMPARE(device->isEnabled(), bcjr::cuda_available());
-    d.applyPreset("paper");
+    d.applyPreset("default");
     auto j = nlohmann::json::parse(d.configJson({}).toStdString());
     QCOMPARE(QString::fromStdString(j.at("device").get<std::string>()),
              QString(bcjr::cuda_available() ? "cuda" : "cpu"));
-    QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("weight"));
+    // The default rate is the engine's (normalised units, measured to move codewords).
+    QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("normalised"));
+    QCOMPARE(j.at("lr").get<double>(), 0.05);
     auto* units = d.findChild<QComboBox*>("lrUnits");
     QVERIFY(units);
-    units->setCurrentText("normalised");
+    units->setCurrentText("weight");
     j = nlohmann::json::parse(d.configJson({}).toStdString());
-    QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("normalised"));
+    QCOMPARE(QString::fromStdString(j.at("lr_units").get<std::string>()), QString("weight"));
   }
 
   void namesAMissingModelWithoutCrashing() {
@@ -149,5 +152,5 @@ class TestMainWindow : public QObject {
   }
 };
 
-QTEST_MAIN(TestMainWindow)
+BCJR_GUI_TEST_MAIN(TestMainWindow)
 #include "test_main_window.moc"

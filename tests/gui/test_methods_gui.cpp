@@ -1,5 +1,6 @@
 // The method comparison in the studio: the Start dialog's method selector, and JacQuant's slope
 // histogram fed plain values and then filled live by a real JacQuant run on the tiny random Llama.
+#include "tests/gui/gui_test_main.h"
 #include <QComboBox>
 #include <QLabel>
 #include <QTabWidget>
@@ -90,6 +91,7 @@ class TestMethodsGui : public QObject {
     quant::QatConfig c = test::tiny_qat_run(model, tokens);
     c.method = quant::QatMethod::JacQuant;
     c.lr = 1e-2;
+    c.lr_units = "weight";
     studio::MainWindow w({QString::fromStdString(model), QString::fromStdString(tokens)});
     w.resize(1280, 800);
     studio::TrainRequest r;
@@ -113,5 +115,5 @@ class TestMethodsGui : public QObject {
   }
 };
 
-QTEST_MAIN(TestMethodsGui)
+BCJR_GUI_TEST_MAIN(TestMethodsGui)
 #include "test_methods_gui.moc"

@@ -6,7 +6,9 @@
 #include <QtTest>
 #include <cmath>
 
-#include "app/studio/run_views.h"
+#include <QTemporaryDir>
+
+#include "app/studio/run_overlay.h"
 #include "widgets/drift_budget_view.h"
 #include "widgets/perplexity_view.h"
 
@@ -154,28 +156,33 @@ class TestRunViews : public QObject {
     QCOMPARE(entries, 5);  // two runs and three line styles
   }
 
+  // The live run is one trace of the overlay (RunOverlay, which also feeds the Runs panel's ticked
+  // runs): its steps as they come, its FP / PTQ / QAT perplexities as they are measured.
   void theLiveRunIsOneTraceAmongOthers() {
-    bcjr::studio::RunViews views;
-    views.startLive("/runs/live");
-    views.addLiveStep(trace("x", Qt::black, 0, false).steps[0]);
-    views.setLivePerplexity("PTQ", 48.3, "protocol");
-    views.setOtherTraces({trace("other", Qt::green, 0, false)});
-    auto all = views.traces();
-    QCOMPARE(all.size(), 2);
+    QTemporaryDir dir;
+    bcjr::studio::RunOverlay overlay;
+    overlay.startLive(dir.filePath("live"));  // no folder yet: nothing on disk to read first
+    QTRY_VERIFY_WITH_TIMEOUT(!overlay.loading(), 10000);
+    overlay.appendLive(trace("x", Qt::black, 0, false).steps[0]);
+    overlay.setLivePerplexity("PTQ", 48.3, "protocol");
+    auto all = overlay.traces();
+    QCOMPARE(all.size(), 1);
     QVERIFY(all[0].live);
     QCOMPARE(all[0].steps.size(), 1);
     QCOMPARE(all[0].ppl_ptq, 48.3);
-    // When the Runs panel lists the live run itself, it is drawn once, with the live steps.
-    RunTrace listed = trace("named by the panel", Qt::magenta, 0, false);
-    listed.id = "/runs/live";
-    listed.steps.clear();
-    views.setOtherTraces({listed});
-    all = views.traces();
-    QCOMPARE(all.size(), 1);
-    QCOMPARE(all[0].label, QString("named by the panel"));
-    QCOMPARE(all[0].steps.size(), 1);
-    views.refresh();
-    QCOMPARE(views.perplexity()->traces().size(), 1);
+    QCOMPARE(all[0].ppl_protocol, QString("protocol"));
+    QVERIFY(std::isnan(all[0].ppl_fp));
+    // A redone step (a resumed run) replaces the old one rather than drawing it twice.
+    overlay.appendLive(trace("x", Qt::black, 0, false).steps[0]);
+    QCOMPARE(overlay.traces()[0].steps.size(), 1);
+    // The live run's folder ticked in the panel is drawn once, with the live steps.
+    overlay.setRuns({dir.filePath("live")});
+    QTRY_VERIFY_WITH_TIMEOUT(!overlay.loading(), 10000);
+    QCOMPARE(overlay.traces().size(), 1);
+    QCOMPARE(overlay.traces()[0].steps.size(), 1);
+    PerplexityView v;
+    v.setTraces(overlay.traces());
+    QCOMPARE(v.traces().size(), 1);
   }
 };
 

@@ -1,5 +1,6 @@
 // A BCJR-QAT run driven from the studio as a user drives it: started in the training thread, the
 // views filling live from its step snapshots, and the run folder written.
+#include "tests/gui/gui_test_main.h"
 #include <QAction>
 #include <QStatusBar>
 #include <QSignalSpy>
@@ -162,5 +163,5 @@ class TestTraining : public QObject {
   }
 };
 
-QTEST_MAIN(TestTraining)
+BCJR_GUI_TEST_MAIN(TestTraining)
 #include "test_training.moc"

@@ -6,18 +6,13 @@
 #include <qcustomplot.h>
 
 #include <QDir>
-#include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <nlohmann/json.hpp>
-
 #include "app/studio/layer_map_tab.h"
-#include "app/studio/step_snapshot.h"
-#include "engine/quant/qat_metrics.h"
+#include "app/studio/run_traces.h"
 #include "engine/quant/qat_session.h"
-#include "engine/quant/run_folder.h"
 #include "tests/quant/tiny_model.h"
 #include "widgets/drift_budget_view.h"
 #include "widgets/layer_map_view.h"
@@ -26,33 +21,6 @@
 using namespace bcjr;
 
 namespace {
-
-// A run folder as a trace (the Runs panel's loader does this in the studio; this one reads only
-// what the pictures need).
-widgets::RunTrace trace_of(const QString& dir, const QColor& color) {
-  widgets::RunTrace t;
-  t.id = dir;
-  t.color = color;
-  const auto run = quant::RunFolder::open(dir.toStdString());
-  const auto config = run.read_manifest().at("config");
-  t.label = QString("lr %1 (%2)").arg(config.at("lr").get<double>()).arg(QString::fromStdString(config.at("lr_units")));
-  for (const auto& line : run.read_metrics()) t.steps.append(studio::step_snapshot(quant::step_metrics_from_json(line)));
-  QFile results(dir + "/results.json");
-  if (results.open(QIODevice::ReadOnly)) {
-    const auto j = nlohmann::json::parse(results.readAll().toStdString());
-    for (const auto& p : j.value("perplexity", nlohmann::json::array())) {
-      const double v = p.at("ppl").get<double>();
-      const std::string label = p.at("label");
-      (label == "FP" ? t.ppl_fp : label == "PTQ" ? t.ppl_ptq : t.ppl_qat) = v;
-    }
-    const auto& pr = j.at("protocol");
-    t.ppl_protocol = QString("%1, ctx %2, %3 windows, fp32")
-                         .arg(QString::fromStdString(pr.at("data").get<std::string>()).section('/', -1))
-                         .arg(pr.at("ctx").get<int64_t>())
-                         .arg(pr.at("max_windows").get<int64_t>());
-  }
-  return t;
-}
 
 QStringList tiny_runs(const QString& root) {
   const std::string model = test::write_tiny_llama((root + "/model").toStdString(), 3);
@@ -106,9 +74,13 @@ class TestViewScreenshots : public QObject {
     const QString out = qEnvironmentVariableIsSet("BCJR_VIEW_SHOTS") ? qEnvironmentVariable("BCJR_VIEW_SHOTS") : tmp.path();
     QStringList runs = qEnvironmentVariable("BCJR_VIEW_RUNS").split(':', Qt::SkipEmptyParts);
     if (runs.isEmpty()) runs = tiny_runs(tmp.path());
+    // Read, coloured and named as the studio's overlay does (RunOverlay, run_traces.h).
     QVector<widgets::RunTrace> traces;
-    const QColor palette[] = {QColor(31, 119, 180), QColor(214, 39, 40), QColor(44, 160, 44)};
-    for (int i = 0; i < runs.size(); ++i) traces.append(trace_of(runs[i], palette[i % 3]));
+    for (int i = 0; i < runs.size(); ++i) {
+      traces.append(studio::load_run_trace(runs[i]));
+      traces.last().color = studio::run_colour(i);
+    }
+    studio::label_traces(traces);
     QVERIFY(!traces[0].steps.isEmpty());
 
     widgets::DriftBudgetView drift;

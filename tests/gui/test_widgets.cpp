@@ -1,4 +1,5 @@
 // The views as a user drives them, fed the same plain snapshots the engine's worker sends.
+#include "tests/gui/gui_test_main.h"
 #include <qcustomplot.h>
 
 #include <QSignalSpy>
@@ -63,5 +64,5 @@ class TestWidgets : public QObject {
   }
 };
 
-QTEST_MAIN(TestWidgets)
+BCJR_GUI_TEST_MAIN(TestWidgets)
 #include "test_widgets.moc"

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/core/atomic_file.h"
 #include "engine/model/gguf.h"
 #include "engine/model/gguf_llama.h"
 #include "engine/model/tokenizer.h"
@@ -97,28 +98,20 @@ TEST(TokenizerReference, SentencePieceStyleWithByteFallbackMatchesTokenizers) {
 TEST(TokenizerReference, SentencePieceScoresWithoutMergesMatchConvertedTokenizer) {
   TempDir dir;
   ASSERT_TRUE(make_reference("spm", dir));
-  std::ifstream f(dir.file("spm_scores.spec.json"));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const auto j = nlohmann::json::parse(ss.str());
-  ASSERT_EQ(j.at("model"), "llama");
-  TokenizerSpec spec;
-  spec.kind = "bpe-sentencepiece";
-  spec.tokens = j.at("tokens").get<std::vector<std::string>>();
-  spec.scores = j.at("scores").get<std::vector<float>>();
-  spec.token_types = j.at("token_types").get<std::vector<int32_t>>();
-  spec.bos_id = j.at("bos_id").get<int32_t>();
-  spec.eos_id = j.at("eos_id").get<int32_t>();
-  spec.unk_id = j.at("unk_id").get<int32_t>();
-  spec.add_bos = j.at("add_bos").get<bool>();
-  spec.add_prefix_space = j.at("add_space_prefix").get<bool>();
-  spec.source = "GGUF-style spec";
+  const TokenizerSpec spec = read_spm_scores_spec(dir.file("spm_scores.spec.json"));
   const Tokenizer tok = Tokenizer::from_spec(spec);
   EXPECT_EQ(tok.kind(), "bpe-sentencepiece");
   expect_matches_reference(tok, read_cases(dir.file("spm_scores.cases.json")), false);
   // The converted tokenizer.json itself, read as a file, agrees too.
   expect_matches_reference(Tokenizer::from_tokenizer_json(dir.file("spm_scores.tokenizer.json")),
                            read_cases(dir.file("spm_scores.cases.json")), false);
+  // And so does the tokenizer.json this program writes for such a vocabulary (what the hf export
+  // of a SentencePiece GGUF carries): byte fallback, and the BOS the GGUF asks for.
+  TempDir exported;
+  expect_exported_files_match(tok, exported, false);
+  const auto json = nlohmann::json::parse(read_file(exported.file("tokenizer.json")));
+  EXPECT_TRUE(json.at("model").at("byte_fallback").get<bool>());
+  EXPECT_EQ(json.at("post_processor").at("type"), "TemplateProcessing");
 }
 
 }  // namespace

@@ -15,4 +15,13 @@ namespace bcjr::test {
 void expect_matches_reference(const model::Tokenizer& tok, const std::vector<TokenizerCase>& cases,
                               bool lossless);
 
+// The GGUF-style SentencePiece vocabulary (tokens, scores, types; no merges) that
+// tokenizer_reference.py writes as spm_scores.spec.json.
+model::TokenizerSpec read_spm_scores_spec(const std::string& path);
+
+// Writes `tok` as Hugging Face tokenizer files into `dir` (tokenizer_json_writer.h), has
+// `tokenizers` read them (tokenizer_reference.py exported), and expects both `tok` and the engine
+// reading the files back to give tokenizers' ids on every case.
+void expect_exported_files_match(const model::Tokenizer& tok, const TempDir& dir, bool lossless);
+
 }  // namespace bcjr::test

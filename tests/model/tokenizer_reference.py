@@ -1,14 +1,15 @@
 """Builds the tokenizers the C++ tokenizer tests compare against, and their reference ids,
 with Hugging Face's own `tokenizers` package (and `gguf` for the default model's vocabulary).
 
-usage: tokenizer_reference.py WHICH GGUF TEXT OUTDIR     (WHICH: smollm, llama3 or spm)
+usage: tokenizer_reference.py WHICH GGUF TEXT OUTDIR     (WHICH: smollm, llama3, spm or exported)
 
 Writes into OUTDIR, for each NAME in smollm, llama3 + llama3_str, spm + spm_legacy + spm_scores:
   NAME.tokenizer.json   the tokenizer
   NAME.cases.json       {"cases": [{"text", "ids" (no special tokens added), "ids_bos"
                         (the post-processor's specials added), "decoded"}]}
 and spm_scores.spec.json: the metadata a GGUF "llama" (SentencePiece) vocabulary would carry
-(tokens, scores, token types; no merges), for the from_spec test.
+(tokens, scores, token types; no merges), for the from_spec test. WHICH "exported" reads
+OUTDIR/exported.tokenizer.json (written by the C++ test) and writes exported.cases.json.
 """
 import json
 import os
@@ -214,6 +215,16 @@ def spm_scores(j, outdir):
         json.dump(spec, f, ensure_ascii=False)
 
 
+def exported(texts, outdir):
+    """Reference ids for a tokenizer.json this program wrote (OUTDIR/exported.tokenizer.json, e.g.
+    from a GGUF's metadata), read by `tokenizers` exactly as a user's code would read it."""
+    path = os.path.join(outdir, "exported.tokenizer.json")
+    tok = Tokenizer.from_file(path)
+    with open(path, encoding="utf-8") as f:
+        specials = [a["content"] for a in json.load(f)["added_tokens"] if a["special"]]
+    write_cases(tok, "exported", texts + (special_cases([specials[0], specials[-1]]) if specials else []), outdir)
+
+
 def main():
     which, gguf_path, text_path, outdir = sys.argv[1:5]
     with open(text_path, encoding="utf-8", newline="") as f:  # the bytes as they are, CRLF included
@@ -226,6 +237,8 @@ def main():
         llama3(train, texts, outdir)
     elif which == "spm":
         spm(train, texts, outdir)
+    elif which == "exported":
+        exported(texts, outdir)
     else:
         sys.exit(f"unknown tokenizer family {which!r}")
 

@@ -8,6 +8,7 @@
 
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
+#include "engine/core/progress.h"
 #include "engine/model/layer_snapshot.h"
 #include "engine/model/llama.h"
 #include "engine/model/model_loader.h"
@@ -118,7 +119,7 @@ TEST_F(ExportTest, HfFolderGivesTheQuantisedModelsLogits) {
 TEST(Cli, PtqTrainAndExportFromTheCommandLine) {
   TempDir dir;
   auto model = bcjr::test::write_tiny_llama(dir.file("model"), 41);
-  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 100, 64, 42);
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 400, 64, 42);
   const std::string common = " --model " + model + " --data " + tokens +
                              " --L 8 --k 2 --V 2 --window 32 --calib-windows 2 --eval-ctx 32 --eval-windows 2";
   auto r = bcjr::test::run_command(bcjr::test::bcjr_program() + " ptq --out " + dir.file("ptq") + " --layers 1 --mode ldlq" +
@@ -150,4 +151,60 @@ TEST(Cli, PtqTrainAndExportFromTheCommandLine) {
   EXPECT_NE(r.out.find("multi-layer"), std::string::npos) << r.out;
   r = bcjr::test::run_command(bcjr::test::bcjr_program() + " train --resume " + dir.file("nothing") + " 2>&1");
   EXPECT_EQ(r.exit_code, 1) << r.out;
+}
+
+// Each export, scored by `bcjr eval` on the run's own held-out part with the run's ctx, window
+// count and dtype, gives the run's own hardened (QAT) perplexity; the plain model gives its FP.
+TEST(ExportExactness, EveryFormatReproducesTheRunsPerplexityUnderBcjrEval) {
+  TempDir dir;
+  auto model = bcjr::test::write_tiny_llama(dir.file("model"), 51);
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 640, 64, 52);
+  auto c = bcjr::test::tiny_qat_run(model, tokens);  // one layer, defaults: held-out 10%, lr 0.05 normalised
+  c.steps = 2;
+  QatSession::create(c, dir.file("run"))->run();
+  auto results = nlohmann::json::parse(bcjr::read_file(dir.file("run/results.json")));
+  std::map<std::string, double> want;
+  for (const auto& f : results.at("perplexity")) want[f.at("label")] = f.at("ppl").get<double>();
+  ASSERT_EQ(want.size(), 3u);
+  ASSERT_NE(want["QAT"], want["FP"]);
+
+  ASSERT_NO_THROW(export_run(dir.file("run"), "pt", dir.file("layer0.pt")));
+  ASSERT_NO_THROW(export_run(dir.file("run"), "packed", dir.file("q.safetensors")));
+  ASSERT_NO_THROW(export_run(dir.file("run"), "hf", dir.file("hf")));
+  const std::string protocol = " --data " + tokens + " --part held-out --ctx 32 --max-windows 4";
+  auto eval = [&](const std::string& name, const std::string& args) {
+    const std::string json = dir.file(name + ".json");
+    auto r = bcjr::test::run_command(bcjr::test::bcjr_program() + " eval" + args + protocol + " --json " + json + " 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("evaluates   the held-out part, ids [576, 640) of 640"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("dtype       fp32"), std::string::npos) << r.out;
+    auto j = nlohmann::json::parse(bcjr::read_file(json));
+    EXPECT_EQ(j.at("protocol").at("windows"), 2) << r.out;
+    return j.at("ppl").get<double>();
+  };
+  EXPECT_EQ(eval("fp", " --model " + model), want["FP"]);
+  EXPECT_EQ(eval("pt", " --model " + model + " --layer-weights " + dir.file("layer0.pt") + " --layer 0"), want["QAT"]);
+  EXPECT_EQ(eval("packed", " --model " + model + " --packed " + dir.file("q.safetensors")), want["QAT"]);
+  EXPECT_EQ(eval("hf", " --model " + dir.file("hf")), want["QAT"]);
+  // The whole file is another protocol, and says so.
+  auto r = bcjr::test::run_command(bcjr::test::bcjr_program() + " eval --model " + model + " --data " + tokens +
+                                   " --ctx 32 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("the whole file, ids [0, 640) of 640; a run on this file without --eval-data evaluates only"),
+            std::string::npos) << r.out;
+}
+
+TEST(ExportExactness, ACancelledExportStopsWithCancelled) {
+  TempDir dir;
+  auto model = bcjr::test::write_tiny_llama(dir.file("model"), 53);
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 400, 64, 54);
+  auto c = bcjr::test::tiny_qat_run(model, tokens);
+  c.steps = 1;
+  c.eval_before_after = false;
+  QatSession::create(c, dir.file("run"))->run();
+  struct Refuse : bcjr::ProgressReporter {
+    bool report(const bcjr::ProgressEvent&) override { return false; }
+  } refuse;
+  EXPECT_THROW(export_run(dir.file("run"), "pt", dir.file("x.pt"), &refuse), bcjr::Cancelled);
+  EXPECT_THROW(export_run(dir.file("run"), "hf", dir.file("hf"), &refuse), bcjr::Cancelled);
 }

@@ -34,10 +34,12 @@ class QatMethods : public ::testing::TestWithParam<const char*> {};
 TEST_P(QatMethods, RunWritesAnOrdinaryRunFolder) {
   TempDir dir;
   auto model = bcjr::test::write_tiny_llama(dir.file("model"), 3);
-  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 200, 64, 4);
+  // 400 ids: the held-out last 10% (40) still fill one perplexity window of 32.
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 400, 64, 4);
   auto c = bcjr::test::tiny_qat_run(model, tokens);
   c.method = parse_qat_method(GetParam());
   c.lr = 2e-2;
+  c.lr_units = "weight";  // the rate every method moves codes at on this model
   c.jacquant.refresh_every = 1;
   auto out = QatSession::create(c, dir.file("run"))->run();
   ASSERT_EQ(out.perplexities.size(), 3u);
@@ -96,6 +98,7 @@ TEST_P(QatMethods, ResumeEqualsUninterrupted) {
   c.method = parse_qat_method(GetParam());
   c.steps = 4;
   c.lr = 1e-2;
+  c.lr_units = "weight";
   c.eval_before_after = false;
   c.jacquant.refresh_every = 3;  // the cut after step 1 falls between two refreshes
   QatSession::create(c, dir.file("a"))->run();

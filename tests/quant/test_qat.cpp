@@ -134,8 +134,10 @@ TEST(QatSession, ThreeStepsLowerTheKl) {
   auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 32, 64, 2);
   auto c = bcjr::test::tiny_qat_run(model, tokens);
   c.window = 32;  // the whole stream: every step sees the same window, so only W_latent changes
+  c.held_out = 0;  // ... which also scores the perplexities (no tokens to hold out)
   c.schedule = TemperatureSchedule::constant(0.1);
   c.lr = 5e-3;
+  c.lr_units = "weight";
   std::vector<StepMetrics> seen;
   auto s = QatSession::create(c, dir.file("run"));
   s->set_metrics_callback([&](const StepMetrics& m) { seen.push_back(m); });
@@ -177,7 +179,7 @@ class QatResume : public ::testing::TestWithParam<const char*> {};
 TEST_P(QatResume, ResumeEqualsUninterrupted) {
   TempDir dir;
   auto model = bcjr::test::write_tiny_llama(dir.file("model"), 3);
-  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 200, 64, 4);
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 400, 64, 4);
   auto c = bcjr::test::tiny_qat_run(model, tokens);
   c.steps = 4;
   c.lr_units = GetParam();

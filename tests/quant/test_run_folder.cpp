@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
 
 #include "engine/core/atomic_file.h"
 #include "engine/core/error.h"
@@ -44,6 +50,46 @@ TEST(RunFolder, ManifestMetricsLogAndCheckpoints) {
   bcjr::write_file_atomic(p + "/metrics.jsonl", "{\"step\": 0}\nnot json\n");
   EXPECT_THROW(run.read_metrics(), bcjr::Error);
   EXPECT_THROW(RunFolder::open(dir.file("nothing")), bcjr::Error);
+}
+
+// metrics.jsonl and log.txt grow by appends (never rewritten: same inode, constant cost a line),
+// whole lines from two threads at once, and a last line a crash cut short is left out.
+TEST(RunFolder, LogAndMetricsAppendWholeLinesFromTwoThreads) {
+  bcjr::test::TempDir dir;
+  auto run = RunFolder::create(dir.file("run"));
+  run.append_metrics({{"step", -1}});
+  run.log("start");
+  struct stat m0 {}, l0 {};
+  ASSERT_EQ(stat(run.file("metrics.jsonl").c_str(), &m0), 0);
+  ASSERT_EQ(stat(run.file("log.txt").c_str(), &l0), 0);
+  auto writer = [&](int offset) {
+    for (int i = 0; i < 200; ++i) {
+      run.append_metrics({{"step", offset + i}, {"pad", std::string(200, 'x')}});
+      run.log("line " + std::to_string(offset + i) + "\nwith a newline inside");
+    }
+  };
+  std::thread a(writer, 0), b(writer, 1000);
+  a.join();
+  b.join();
+  struct stat m1 {}, l1 {};
+  ASSERT_EQ(stat(run.file("metrics.jsonl").c_str(), &m1), 0);
+  ASSERT_EQ(stat(run.file("log.txt").c_str(), &l1), 0);
+  EXPECT_EQ(m0.st_ino, m1.st_ino);
+  EXPECT_EQ(l0.st_ino, l1.st_ino);
+  auto lines = run.read_metrics();
+  ASSERT_EQ(lines.size(), 401u);
+  std::set<int> steps;
+  for (const auto& j : lines) steps.insert(j.at("step").get<int>());
+  EXPECT_EQ(steps.size(), 401u);
+  const std::string log = bcjr::read_file(run.file("log.txt"));
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 401);
+  EXPECT_NE(log.find("line 1199 with a newline inside\n"), std::string::npos);
+  // A torn last line (no newline: the write never finished) is not a step.
+  {
+    std::ofstream f(run.file("metrics.jsonl"), std::ios::app);
+    f << "{\"step\": 5000, \"kl";
+  }
+  EXPECT_EQ(run.read_metrics().size(), 401u);
 }
 
 namespace {

@@ -1,0 +1,91 @@
+// Regression tests of what fuzzing the model readers found (docs/RELIABILITY.md), each named after
+// what it guards, plus the hostile inputs the readers were hardened against while the fuzz
+// targets were written. Each input must give a one-line bcjr::Error that names the file.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "engine/core/atomic_file.h"
+#include "engine/core/error.h"
+#include "engine/model/gguf.h"
+#include "engine/model/layer_snapshot.h"
+#include "engine/model/llama_config.h"
+#include "engine/model/safetensors.h"
+#include "engine/model/tokenizer.h"
+#include "tests/support/test_support.h"
+
+using namespace bcjr;
+using namespace bcjr::model;
+
+namespace {
+
+// The message of the bcjr::Error `read` throws ("" if it throws none), checked to be one line
+// that names `path`.
+template <typename F>
+std::string refusal(const std::string& path, F&& read) {
+  try {
+    read();
+  } catch (const bcjr::Error& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    EXPECT_NE(m.find(path), std::string::npos) << "does not name " << path << ": " << m;
+    return m;
+  }
+  ADD_FAILURE() << path << " was accepted";
+  return "";
+}
+
+}  // namespace
+
+// Found by fuzz_snapshot_pt: torch.save's pickle gives each tensor a size that LibTorch's
+// unpickler does not check against the storage record it read, so a storage shorter than its
+// tensor (here: empty) was read past its end (a segfault) when the weights were converted.
+TEST(FuzzRegressions, SnapshotStorageShorterThanItsTensorIsRefusedNotRead) {
+  test::TempDir dir;
+  const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
+  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
+  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4 attn_k_proj=2,4");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // The same archive with the second tensor's storage record emptied.
+  r = test::run_command(test::python() + " -c \"import zipfile; a = zipfile.ZipFile('" + good +
+                        "'); b = zipfile.ZipFile('" + bad +
+                        "', 'w'); [b.writestr(i, b'' if i.filename.endswith('data/1') else a.read(i)) for i in "
+                        "a.infolist()]; b.close()\"");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string m = refusal(bad, [&] { read_layer_snapshot(bad); });
+  EXPECT_NE(m.find("tensor 'attn_k_proj' reaches byte 32 of a storage of 0 bytes"), std::string::npos) << m;
+}
+
+TEST(FuzzRegressions, ConfigJsonLargerThanAnyRealOneIsRefusedBeforeItIsRead) {
+  test::TempDir dir;
+  const std::string path = dir.file("config.json");
+  {
+    std::ofstream f(path);
+    f << "{\"pad\": \"" << std::string(17 << 20, 'x') << "\"}";
+  }
+  const std::string m = refusal(path, [&] { parse_hf_config(path); });
+  EXPECT_NE(m.find("more than the 16777216 a config.json may have"), std::string::npos) << m;
+}
+
+TEST(FuzzRegressions, TokenizerIdFarBeyondTheVocabularyIsRefusedNotAllocated) {
+  test::TempDir dir;
+  const std::string path = dir.file("tokenizer.json");
+  write_file_atomic(path, R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 2000000000}, "merges": ["a b"]}})");
+  const std::string m = refusal(path, [&] { Tokenizer::from_tokenizer_json(path); });
+  EXPECT_NE(m.find("token id 2000000000 for a vocabulary of 2 entries"), std::string::npos) << m;
+}
+
+TEST(FuzzRegressions, NamesFromAFileAreQuotedOnOneLine) {
+  test::TempDir dir;
+  const std::string path = dir.file("x.safetensors");
+  // A tensor whose name holds a newline and an unknown dtype.
+  const std::string header = R"({"a\nb": {"dtype": "Q9", "shape": [1], "data_offsets": [0, 4]}})";
+  std::string bytes(8, '\0');
+  const uint64_t n = header.size();
+  std::memcpy(bytes.data(), &n, 8);
+  write_file_atomic(path, bytes + header + std::string(4, '\0'));
+  const std::string m = refusal(path, [&] { SafetensorsFile f(path); });
+  EXPECT_NE(m.find("tensor 'a\\nb'"), std::string::npos) << m;
+}
