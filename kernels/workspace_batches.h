@@ -16,8 +16,8 @@ namespace bcjr::kernels {
 
 // Starts at `batch` tiles and halves it after each failed `try_allocate(batch)` (false: out of
 // memory); returns the batch whose workspace was allocated. `log` gets one line per retry. Throws
-// std::runtime_error "<what>: out of GPU memory: one tile needs B bytes of workspace, F bytes were
-// free" when even one tile fails.
+// std::runtime_error "out of GPU memory: one tile needs B bytes of workspace, F bytes were free"
+// when even one tile fails (the engine's dispatch puts the operation's name in front of it).
 inline int64_t allocate_shrinking(int64_t batch, int64_t bytes_per_tile, int64_t free_bytes, const std::string& what,
                                   const std::function<bool(int64_t)>& try_allocate,
                                   const std::function<void(const std::string&)>& log) {
@@ -25,7 +25,7 @@ inline int64_t allocate_shrinking(int64_t batch, int64_t bytes_per_tile, int64_t
   for (;;) {
     if (try_allocate(batch)) return batch;
     if (batch == 1)
-      throw std::runtime_error(what + ": out of GPU memory: one tile needs " + std::to_string(bytes_per_tile) +
+      throw std::runtime_error("out of GPU memory: one tile needs " + std::to_string(bytes_per_tile) +
                                " bytes of workspace, " + std::to_string(free_bytes) + " bytes were free");
     const int64_t next = batch / 2;
     if (log)

@@ -53,7 +53,7 @@ TEST(WorkspaceBatches, OnlyASingleTileThatDoesNotFitFailsAndSaysWhatItNeeded) {
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "viterbi on cuda: out of GPU memory: one tile needs 123456 bytes of workspace, 1000 bytes were free");
+              "out of GPU memory: one tile needs 123456 bytes of workspace, 1000 bytes were free");
   }
   EXPECT_EQ(r.tried, std::vector<int64_t>({5, 2, 1}));
   EXPECT_EQ(r.lines.size(), 2u);

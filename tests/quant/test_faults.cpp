@@ -128,7 +128,7 @@ struct TinyRun {
   QatConfig c;
   explicit TinyRun(int64_t steps) {
     model = bcjr::test::write_tiny_llama(dir.file("model"), 5);
-    tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 200, 64, 6);
+    tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 400, 64, 6);
     c = bcjr::test::tiny_qat_run(model, tokens);
     c.steps = steps;
     c.lr = 2e-3;

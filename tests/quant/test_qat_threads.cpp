@@ -68,7 +68,7 @@ class InsideBackward {
 
 QatConfig tiny_run(TempDir& dir, int steps) {
   auto model = bcjr::test::write_tiny_llama(dir.file("model"), 3);
-  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 200, 64, 4);
+  auto tokens = bcjr::test::write_token_ids(dir.file("tokens.npy"), 400, 64, 4);
   auto c = bcjr::test::tiny_qat_run(model, tokens);
   c.steps = steps;
   c.lr = 2e-3;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -62,12 +63,15 @@ TEST(RunStatus, FinishedCancelledAndFailedRunsRecordHowTheyEnded) {
   EXPECT_THROW(session->run(), bcjr::Cancelled);
   EXPECT_EQ(read_run_status(dir.file("cancelled")).state, RunState::Cancelled);
 
-  QatConfig bad = c;
-  bad.layers = {7};  // the tiny model has 2 layers
-  EXPECT_THROW(QatSession::create(bad, dir.file("failed"))->run(), bcjr::Error);
+  // A run that fails once started (a NaN loss at step 1, injected): its status says how it ended.
+  // (A configuration the model cannot run, such as a layer it lacks, is refused before the run
+  // folder exists: that is QatConfigValidation's.)
+  setenv("BCJR_FAULT", "nan-loss@1", 1);
+  EXPECT_THROW(QatSession::create(c, dir.file("failed"))->run(), bcjr::Error);
+  unsetenv("BCJR_FAULT");
   s = read_run_status(dir.file("failed"));
   EXPECT_EQ(s.state, RunState::Failed);
-  EXPECT_NE(s.detail.find("layer 7"), std::string::npos) << s.detail;
+  EXPECT_NE(s.detail.find("not finite"), std::string::npos) << s.detail;
 
   // While a run goes on, its status says so (read from the metrics callback, mid-run).
   auto live = QatSession::create(c, dir.file("live"));
