@@ -34,6 +34,7 @@ namespace bcjr::studio {
 void MainWindow::buildRunsDock() {
   widgets::install_plot_theming();
   overlay_ = new RunOverlay(this);
+  overlay_->setObjectName("runOverlay");
   connect(overlay_, &RunOverlay::tracesChanged, this, [this] { dirty_ = true; });
   connect(overlay_, &RunOverlay::loadFailed, this,
           [this](const QString& dir, const QString& message) { log(tr("cannot show run %1: %2").arg(dir, message)); });
