@@ -1,5 +1,6 @@
 # Sanitizer and fuzzing builds (docs/RELIABILITY.md). Each is its own build folder:
 #   -DBCJR_SANITIZE=address,undefined   every target with ASan + UBSan (./scripts/test --sanitize)
+#   -DBCJR_SANITIZE=thread              ThreadSanitizer (./scripts/test --tsan: the thread-boundary tests)
 #   -DBCJR_FUZZ=ON                      clang: the same sanitizers plus libFuzzer's coverage, and the
 #                                       targets of fuzz/ (./scripts/fuzz)
 # A sanitizer report stops the program (no recovery), so a test or a fuzz input that triggers one fails.
@@ -21,6 +22,9 @@ if(BCJR_SANITIZE)
   set(_bcjr_san -fsanitize=${BCJR_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   if(BCJR_SANITIZE MATCHES "undefined")
     list(APPEND _bcjr_san -fno-sanitize=vptr)
+    # gcc has no predefined macro for UBSan (it has __SANITIZE_ADDRESS__ and __SANITIZE_THREAD__):
+    # tests/core/test_sanitizers_live.cpp checks that UBSan reports.
+    add_compile_definitions(BCJR_SANITIZE_UNDEFINED=1)
   endif()
   add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:${_bcjr_san}>")
   add_link_options(${_bcjr_san})

@@ -8,8 +8,11 @@
 #include "engine/trellis/fast_math.h"
 
 // The sweeps are a few long elementwise loops: on x86-64 Linux, also build them for AVX2 and pick
-// at load time (GCC function multi-versioning); elsewhere the baseline build is used.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// at load time (GCC function multi-versioning); elsewhere the baseline build is used. Not under
+// ThreadSanitizer: it instruments the version resolver, which the loader runs before TSan's runtime
+// has started (the program crashes as it loads).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
 #define BCJR_HOT_LOOPS __attribute__((target_clones("avx2", "default")))
 #else
 #define BCJR_HOT_LOOPS
