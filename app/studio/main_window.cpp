@@ -35,6 +35,7 @@
 #include "bcjr/version.h"
 #include "engine/core/assets.h"
 #include "engine/core/error.h"
+#include "engine/core/runtime.h"
 #include "engine/quant/run_folder.h"
 #include <qcustomplot.h>
 
@@ -82,6 +83,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   connect(&worker_thread_, &QThread::finished, worker_, &QObject::deleteLater);
   connect(worker_, &EngineWorker::failed, this, [this](const QString& m) { showEngineError(tr("engine: %1").arg(m)); });
   worker_thread_.start();
+  // LibTorch's first CUDA query initialises the driver (a second or more on a GPU machine) and then
+  // keeps its answer: ask it here on the worker thread, so the Start dialog's query is a cached one.
+  QMetaObject::invokeMethod(worker_, [] { (void)cuda_available(); }, Qt::QueuedConnection);
   // Training gets a thread of its own: a run blocks it for hours while posteriors stay live.
   training_ = new TrainingWorker;
   training_->moveToThread(&training_thread_);
