@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "engine/core/error.h"
+#include "engine/core/zip_check.h"
 
 namespace bcjr::model {
 
@@ -55,6 +56,7 @@ LayerSnapshot read_layer_snapshot_pt(const std::string& path) {
   BCJR_CHECK(!in.bad(), "layer snapshot ", path, ": read error");
   BCJR_CHECK(bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K', "layer snapshot ", path,
              ": not a torch.save zip archive (written by torch.save with the default zip format?)");
+  check_zip_bounds(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), "layer snapshot " + path);
   c10::IValue value;
   try {
     value = torch::pickle_load(bytes);

@@ -58,6 +58,29 @@ TEST(FuzzRegressions, SnapshotStorageShorterThanItsTensorIsRefusedNotRead) {
   EXPECT_NE(m.find("tensor 'attn_k_proj' reaches byte 32 of a storage of 0 bytes"), std::string::npos) << m;
 }
 
+// Found by fuzz_snapshot_pt (second campaign): a torch.save archive whose central directory gives
+// an entry a local-header offset past the end of the file made LibTorch's zip reader (miniz) read
+// freed memory while it opened the archive. The archive's directory is now checked against its
+// bytes before LibTorch sees them (engine/core/zip_check.h).
+TEST(FuzzRegressions, SnapshotZipEntryOutsideTheFileIsRefusedBeforeLibTorchReadsIt) {
+  test::TempDir dir;
+  const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
+  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
+  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4 attn_k_proj=2,4");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::string bytes = read_file(good);
+  // The third central directory entry's local header offset (46-byte entries start with PK\1\2;
+  // the offset is the entry's last fixed field, at +42), moved 1 GiB out.
+  size_t at = std::string::npos;
+  for (int i = 0; i < 3; ++i) at = bytes.find(std::string("PK\x01\x02", 4), at == std::string::npos ? 0 : at + 4);
+  ASSERT_NE(at, std::string::npos);
+  for (int i = 0; i < 4; ++i) bytes[at + 42 + size_t(i)] = char(i == 3 ? 0x40 : 0);
+  write_file_atomic(bad, bytes);
+  const std::string m = refusal(bad, [&] { read_layer_snapshot(bad); });
+  EXPECT_NE(m.find("not a valid zip archive: entry 3 of"), std::string::npos) << m;
+  EXPECT_NE(m.find("local header (at byte 1073741824)"), std::string::npos) << m;
+}
+
 TEST(FuzzRegressions, ConfigJsonLargerThanAnyRealOneIsRefusedBeforeItIsRead) {
   test::TempDir dir;
   const std::string path = dir.file("config.json");
