@@ -43,7 +43,7 @@ uint64_t find_end(const Reader& r) {
 
 }  // namespace
 
-void check_zip_bounds(const unsigned char* data, size_t size, const std::string& what) {
+std::vector<ZipEntry> check_zip_bounds(const unsigned char* data, size_t size, const std::string& what) {
   const Reader r{data, uint64_t(size), what};
   const uint64_t end = find_end(r);
   uint64_t entries = r.u16(end + 10), dir_size = r.u32(end + 12), dir_at = r.u32(end + 16);
@@ -66,6 +66,7 @@ void check_zip_bounds(const unsigned char* data, size_t size, const std::string&
     r.bad(std::to_string(entries) + " entries cannot fit in a central directory of " + std::to_string(dir_size) +
           " bytes");
   const uint64_t dir_end = dir_at + dir_size;
+  std::vector<ZipEntry> out;
   uint64_t at = dir_at;
   for (uint64_t i = 0; i < entries; ++i) {
     const std::string entry = "entry " + std::to_string(i + 1) + " of " + std::to_string(entries);
@@ -108,8 +109,15 @@ void check_zip_bounds(const unsigned char* data, size_t size, const std::string&
     if (r.u16(at + 10) == 0 && compressed != uncompressed)
       r.bad(entry + " is stored uncompressed but its sizes differ (" + std::to_string(compressed) + " and " +
             std::to_string(uncompressed) + " bytes)");
+    ZipEntry e;
+    e.name.assign(reinterpret_cast<const char*>(data + at + kCentralSize), name_len);
+    e.data_offset = data_at;
+    e.size = compressed;
+    e.stored = r.u16(at + 10) == 0;
+    out.push_back(std::move(e));
     at += record;
   }
+  return out;
 }
 
 }  // namespace bcjr

@@ -8,12 +8,21 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bcjr {
 
+struct ZipEntry {
+  std::string name;
+  uint64_t data_offset = 0;  // where its (stored) bytes start in the archive
+  uint64_t size = 0;         // compressed size: its bytes in the archive
+  bool stored = false;       // method 0: the bytes are the record itself
+};
+
 // Throws bcjr::Error "<what>: not a valid zip archive: <the problem>" unless every structure the
-// directory names lies inside [data, data + size).
-void check_zip_bounds(const unsigned char* data, size_t size, const std::string& what);
+// directory names lies inside [data, data + size). Returns the entries, in directory order.
+std::vector<ZipEntry> check_zip_bounds(const unsigned char* data, size_t size, const std::string& what);
 
 }  // namespace bcjr

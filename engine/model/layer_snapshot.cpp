@@ -8,6 +8,7 @@
 
 #include "engine/core/error.h"
 #include "engine/core/zip_check.h"
+#include "engine/model/pickle_check.h"
 
 namespace bcjr::model {
 
@@ -56,7 +57,18 @@ LayerSnapshot read_layer_snapshot_pt(const std::string& path) {
   BCJR_CHECK(!in.bad(), "layer snapshot ", path, ": read error");
   BCJR_CHECK(bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K', "layer snapshot ", path,
              ": not a torch.save zip archive (written by torch.save with the default zip format?)");
-  check_zip_bounds(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), "layer snapshot " + path);
+  // LibTorch's reader trusts the archive's directory and the pickle's memo indices: both are
+  // checked against the file first (docs/RELIABILITY.md, what fuzzing found).
+  const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
+  bool pickle_seen = false;
+  for (const ZipEntry& e : check_zip_bounds(raw, bytes.size(), "layer snapshot " + path)) {
+    const bool is_pickle = e.name == "data.pkl" || ends_with(e.name, "/data.pkl");
+    if (!is_pickle) continue;
+    BCJR_CHECK(e.stored, "layer snapshot ", path, ": its data.pkl is compressed (torch.save stores it uncompressed)");
+    check_torch_pickle(raw + e.data_offset, e.size, "layer snapshot " + path + " (data.pkl)");
+    pickle_seen = true;
+  }
+  BCJR_CHECK(pickle_seen, "layer snapshot ", path, ": the archive has no data.pkl (not written by torch.save?)");
   c10::IValue value;
   try {
     value = torch::pickle_load(bytes);

@@ -81,6 +81,24 @@ TEST(FuzzRegressions, SnapshotZipEntryOutsideTheFileIsRefusedBeforeLibTorchReads
   EXPECT_NE(m.find("local header (at byte 1073741824)"), std::string::npos) << m;
 }
 
+// Found by fuzz_snapshot_pt (second campaign): LibTorch's unpickler sizes its memo table from the
+// index a PUT opcode names, so a snapshot whose data.pkl memoised at index 1947217771 made it
+// allocate 31 GB. The pickle's opcodes are now walked first (engine/model/pickle_check.h).
+TEST(FuzzRegressions, SnapshotPickleMemoIndexBeyondItsLengthIsRefusedNotAllocated) {
+  test::TempDir dir;
+  const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
+  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
+  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // The archive again, its data.pkl's first memo (EMPTY_DICT BINPUT 0) made LONG_BINPUT 0x74102f6b.
+  r = test::run_command(test::python() + " -c \"import zipfile; a = zipfile.ZipFile('" + good + "'); b = zipfile.ZipFile('" +
+                        bad + "', 'w'); [b.writestr(i, a.read(i).replace(b'}q\\x00', b'}r\\x6b\\x2f\\x10\\x74', 1) "
+                        "if i.filename.endswith('data.pkl') else a.read(i)) for i in a.infolist()]; b.close()\"");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string m = refusal(bad, [&] { read_layer_snapshot(bad); });
+  EXPECT_NE(m.find("(data.pkl): pickle opcode 0x72 at byte 3 names memo entry 1947217771"), std::string::npos) << m;
+}
+
 TEST(FuzzRegressions, ConfigJsonLargerThanAnyRealOneIsRefusedBeforeItIsRead) {
   test::TempDir dir;
   const std::string path = dir.file("config.json");
