@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -141,8 +142,12 @@ void load_hf(LoadedModel& m, ProgressReporter* progress, const LoadOptions& opt)
     for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
       BCJR_CHECK(it.value().is_string(), index.string(), ": weight_map entry '", printable(it.key()), "' is not a file name");
       const std::string shard = it.value().get<std::string>();
-      BCJR_CHECK(shard.find('/') == std::string::npos && shard.find('\0') == std::string::npos && shard != "." &&
-                     shard != ".." && !shard.empty(),
+      // A file beside the index, under a name that can be printed on one line (the loader's own
+      // errors quote the shard's path).
+      const bool control = std::any_of(shard.begin(), shard.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      });
+      BCJR_CHECK(shard.find('/') == std::string::npos && !control && shard != "." && shard != ".." && !shard.empty(),
                  index.string(),
                  ": weight_map entry '", printable(it.key()), "' names '", printable(shard), "', not a file in the folder");
       where[it.key()] = (dir / shard).string();

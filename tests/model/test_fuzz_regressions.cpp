@@ -12,6 +12,7 @@
 #include "engine/model/gguf.h"
 #include "engine/model/layer_snapshot.h"
 #include "engine/model/llama_config.h"
+#include "engine/model/model_loader.h"
 #include "engine/model/safetensors.h"
 #include "engine/model/tokenizer.h"
 #include "tests/support/test_support.h"
@@ -129,4 +130,19 @@ TEST(FuzzRegressions, NamesFromAFileAreQuotedOnOneLine) {
   write_file_atomic(path, bytes + header + std::string(4, '\0'));
   const std::string m = refusal(path, [&] { SafetensorsFile f(path); });
   EXPECT_NE(m.find("tensor 'a\\nb'"), std::string::npos) << m;
+}
+
+// Found by fuzz_safetensors_index (second campaign): a weight_map naming a shard whose file name
+// holds a newline passed the index's check and came back in "cannot open" with the newline raw, a
+// two-line error. Shard names with control characters are refused at the index, quoted.
+TEST(FuzzRegressions, ShardNameWithANewlineIsRefusedAtTheIndexOnOneLine) {
+  test::TempDir dir;
+  const std::string index = dir.file("model.safetensors.index.json");
+  write_file_atomic(dir.file("config.json"),
+                    R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 32, "hidden_size": 16,
+                        "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                        "num_key_value_heads": 1, "tie_word_embeddings": true, "rms_norm_eps": 1e-5})");
+  write_file_atomic(index, R"({"weight_map": {"model.norm.weight": "model-00001-of-00001.safet\nsors"}})");
+  const std::string m = refusal(index, [&] { load_model(dir.path()); });
+  EXPECT_NE(m.find("names 'model-00001-of-00001.safet\\nsors', not a file in the folder"), std::string::npos) << m;
 }
