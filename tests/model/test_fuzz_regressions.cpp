@@ -100,6 +100,24 @@ TEST(FuzzRegressions, SnapshotPickleMemoIndexBeyondItsLengthIsRefusedNotAllocate
   EXPECT_NE(m.find("(data.pkl): pickle opcode 0x72 at byte 3 names memo entry 1947217771"), std::string::npos) << m;
 }
 
+// Found by fuzz_snapshot_pt (second campaign, after the memo fix): a data.pkl whose opcode took an
+// item from an empty stack; LibTorch 1.13's unpickler does not check and crashed (SEGV at address
+// -8). The pickle walk follows the stack's depth and marks (engine/model/pickle_check.h).
+TEST(FuzzRegressions, SnapshotPickleThatPopsAnEmptyStackIsRefusedNotUnpickled) {
+  test::TempDir dir;
+  const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
+  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
+  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // A TUPLE1 (0x85) before the pickle's first object, when the stack is still empty.
+  r = test::run_command(test::python() + " -c \"import zipfile; a = zipfile.ZipFile('" + good + "'); b = zipfile.ZipFile('" +
+                        bad + "', 'w'); [b.writestr(i, a.read(i).replace(b'}q\\x00', b'\\x85}q\\x00', 1) "
+                        "if i.filename.endswith('data.pkl') else a.read(i)) for i in a.infolist()]; b.close()\"");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string m = refusal(bad, [&] { read_layer_snapshot(bad); });
+  EXPECT_NE(m.find("(data.pkl): pickle opcode 0x85 at byte 2 needs 1 item(s) on the stack"), std::string::npos) << m;
+}
+
 TEST(FuzzRegressions, ConfigJsonLargerThanAnyRealOneIsRefusedBeforeItIsRead) {
   test::TempDir dir;
   const std::string path = dir.file("config.json");
