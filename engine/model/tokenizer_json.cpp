@@ -162,11 +162,17 @@ TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::strin
       BCJR_CHECK(!m.contains(k) || m[k].is_null() || m[k].get<std::string>().empty(), r.src, ": model.", k,
                  " is not supported");
 
-    // Ids of the model's vocabulary and of the added tokens share one table.
+    // Ids of the model's vocabulary and of the added tokens share one table. An id must be a JSON
+    // integer: a float such as 7e27 has no int64 value (converting it is undefined behaviour).
+    auto token_id = [&](const json& id, const std::string& whose) {
+      BCJR_CHECK(id.is_number_integer(), r.src, ": ", whose, " has id ", printable(id.dump()), ", not an integer");
+      return id.get<int64_t>();
+    };
     int64_t max_id = -1;
-    for (const auto& [text, id] : m["vocab"].items()) max_id = std::max<int64_t>(max_id, id.get<int64_t>());
+    for (const auto& [text, id] : m["vocab"].items())
+      max_id = std::max<int64_t>(max_id, token_id(id, "token '" + printable(text) + "'"));
     const json added = j.value("added_tokens", json::array());
-    for (const json& a : added) max_id = std::max<int64_t>(max_id, a.at("id").get<int64_t>());
+    for (const json& a : added) max_id = std::max<int64_t>(max_id, token_id(a.at("id"), "an added token"));
     BCJR_CHECK(max_id >= 0 && max_id < (int64_t{1} << 31), r.src, ": vocabulary ids out of range");
     // Ids index one table: a few gaps are tolerated, not an id that would make it huge.
     const int64_t entries = int64_t(m["vocab"].size() + added.size());
@@ -174,19 +180,20 @@ TokenizerSpec tokenizer_spec_from_json(const std::string& path, const std::strin
                " entries (ids must be nearly dense)");
     spec.tokens.assign(static_cast<size_t>(max_id + 1), "");
     for (const auto& [text, id] : m["vocab"].items()) {
-      const int64_t i = id.get<int64_t>();
+      const int64_t i = token_id(id, "token '" + printable(text) + "'");
       BCJR_CHECK(i >= 0, r.src, ": token '", printable(text), "' has negative id ", i);
       BCJR_CHECK(spec.tokens[i].empty(), r.src, ": id ", i, " is given to both '", printable(spec.tokens[i]), "' and '", printable(text), "'");
       spec.tokens[i] = text;
     }
     for (const json& a : added) {
       AddedToken t;
-      t.id = a.at("id").get<int32_t>();
+      const int64_t added_id = token_id(a.at("id"), "an added token");  // <= max_id, so below 2^31
       t.content = a.at("content").get<std::string>();
       t.normalized = a.value("normalized", false);
       t.lstrip = a.value("lstrip", false);
       t.rstrip = a.value("rstrip", false);
-      BCJR_CHECK(t.id >= 0, r.src, ": added token '", printable(t.content), "' has a negative id");
+      BCJR_CHECK(added_id >= 0, r.src, ": added token '", printable(t.content), "' has a negative id");
+      t.id = int32_t(added_id);
       BCJR_CHECK(!a.value("single_word", false), r.src, ": added token '", t.content,
                  "' has single_word, which is not supported");
       if (spec.tokens[t.id].empty()) spec.tokens[t.id] = t.content;

@@ -137,6 +137,21 @@ TEST(FuzzRegressions, TokenizerIdFarBeyondTheVocabularyIsRefusedNotAllocated) {
   EXPECT_NE(m.find("token id 2000000000 for a vocabulary of 2 entries"), std::string::npos) << m;
 }
 
+// Found by fuzz_tokenizer_json (second campaign, under UBSan): a vocabulary id written as a float
+// too large for int64 (7.47778e+27) was converted anyway, which is undefined behaviour. Ids must be
+// JSON integers.
+TEST(FuzzRegressions, TokenizerIdThatIsNotAnIntegerIsRefusedNotConverted) {
+  test::TempDir dir;
+  const std::string path = dir.file("tokenizer.json");
+  write_file_atomic(path, R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 7.47778e27}, "merges": ["a b"]}})");
+  std::string m = refusal(path, [&] { Tokenizer::from_tokenizer_json(path); });
+  EXPECT_NE(m.find("token 'b' has id 7.47778e+27, not an integer"), std::string::npos) << m;
+  write_file_atomic(path, R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]},
+                             "added_tokens": [{"id": 1.5, "content": "<s>"}]})");
+  m = refusal(path, [&] { Tokenizer::from_tokenizer_json(path); });
+  EXPECT_NE(m.find("an added token has id 1.5, not an integer"), std::string::npos) << m;
+}
+
 TEST(FuzzRegressions, NamesFromAFileAreQuotedOnOneLine) {
   test::TempDir dir;
   const std::string path = dir.file("x.safetensors");
