@@ -6,6 +6,7 @@
 #include <queue>
 
 #include "engine/core/error.h"
+#include "engine/core/printable.h"
 #include "engine/model/unicode_bytes.h"
 
 namespace bcjr::model {
@@ -30,8 +31,10 @@ BpeModel::BpeModel(const std::vector<std::string>& tokens,
   for (size_t r = 0; r < merges.size(); ++r) {
     const auto& [a, b] = merges[r];
     const int32_t ia = token_id(a), ib = token_id(b), im = token_id(a + b);
-    BCJR_CHECK(ia >= 0 && ib >= 0, source, ": merge ", r, " ('", a, "' '", b, "') uses a token not in the vocabulary");
-    BCJR_CHECK(im >= 0, source, ": merge ", r, " ('", a, "' '", b, "') gives '", a + b,
+    // Token texts are quoted escaped: a file's newline must not split the one-line error.
+    BCJR_CHECK(ia >= 0 && ib >= 0, source, ": merge ", r, " ('", printable(a), "' '", printable(b),
+               "') uses a token not in the vocabulary");
+    BCJR_CHECK(im >= 0, source, ": merge ", r, " ('", printable(a), "' '", printable(b), "') gives '", printable(a + b),
                "', which is not in the vocabulary");
     // A repeated pair keeps its last rank, as tokenizers' map construction does.
     merges_[pair_key(ia, ib)] = {ranks.empty() ? static_cast<int32_t>(r) : ranks[r], im};

@@ -152,6 +152,16 @@ TEST(FuzzRegressions, TokenizerIdThatIsNotAnIntegerIsRefusedNotConverted) {
   EXPECT_NE(m.find("an added token has id 1.5, not an integer"), std::string::npos) << m;
 }
 
+// Found by fuzz_tokenizer_json (second campaign): a merge naming a token with a newline came back
+// raw in "uses a token not in the vocabulary", a two-line error. Merge tokens are quoted escaped.
+TEST(FuzzRegressions, MergeTokenWithANewlineIsQuotedOnOneLine) {
+  test::TempDir dir;
+  const std::string path = dir.file("tokenizer.json");
+  write_file_atomic(path, R"({"model": {"type": "BPE", "vocab": {"u": 0, "v": 1, "uv": 2}, "merges": [["u", "\n"]]}})");
+  const std::string m = refusal(path, [&] { Tokenizer::from_tokenizer_json(path); });
+  EXPECT_NE(m.find("merge 0 ('u' '\\n') uses a token not in the vocabulary"), std::string::npos) << m;
+}
+
 TEST(FuzzRegressions, NamesFromAFileAreQuotedOnOneLine) {
   test::TempDir dir;
   const std::string path = dir.file("x.safetensors");
