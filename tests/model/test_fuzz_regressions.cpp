@@ -38,6 +38,24 @@ std::string refusal(const std::string& path, F&& read) {
   return "";
 }
 
+// A torch.save snapshot of `tensors` ("name=rows,cols ...") written by Python at `path`.
+bool python_snapshot(const std::string& path, const std::string& tensors) {
+  const auto r = test::run_command(test::python() + " " + test::source_dir() +
+                                   "/tests/model/write_torch_save_snapshot.py " + path + " " + tensors);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  return r.exit_code == 0;
+}
+
+// The archive `from` written again by Python's zipfile as `to`, each record's bytes replaced by the
+// Python expression `edit` of `i` (its ZipInfo) and `d` (its bytes).
+bool rewrite_records(const std::string& from, const std::string& to, const std::string& edit) {
+  const auto r = test::run_command(test::python() + " -c \"import zipfile; a = zipfile.ZipFile('" + from +
+                                   "'); b = zipfile.ZipFile('" + to + "', 'w'); [b.writestr(i, (lambda d: " + edit +
+                                   ")(a.read(i))) for i in a.infolist()]; b.close()\"");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  return r.exit_code == 0;
+}
+
 }  // namespace
 
 // Found by fuzz_snapshot_pt: torch.save's pickle gives each tensor a size that LibTorch's
@@ -46,15 +64,9 @@ std::string refusal(const std::string& path, F&& read) {
 TEST(FuzzRegressions, SnapshotStorageShorterThanItsTensorIsRefusedNotRead) {
   test::TempDir dir;
   const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
-  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
-  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4 attn_k_proj=2,4");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(python_snapshot(good, "attn_q_proj=4,4 attn_k_proj=2,4"));
   // The same archive with the second tensor's storage record emptied.
-  r = test::run_command(test::python() + " -c \"import zipfile; a = zipfile.ZipFile('" + good +
-                        "'); b = zipfile.ZipFile('" + bad +
-                        "', 'w'); [b.writestr(i, b'' if i.filename.endswith('data/1') else a.read(i)) for i in "
-                        "a.infolist()]; b.close()\"");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(rewrite_records(good, bad, "b'' if i.filename.endswith('data/1') else d"));
   const std::string m = refusal(bad, [&] { read_layer_snapshot(bad); });
   EXPECT_NE(m.find("tensor 'attn_k_proj' reaches byte 32 of a storage of 0 bytes"), std::string::npos) << m;
 }
@@ -66,9 +78,7 @@ TEST(FuzzRegressions, SnapshotStorageShorterThanItsTensorIsRefusedNotRead) {
 TEST(FuzzRegressions, SnapshotZipEntryOutsideTheFileIsRefusedBeforeLibTorchReadsIt) {
   test::TempDir dir;
   const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
-  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
-  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4 attn_k_proj=2,4");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(python_snapshot(good, "attn_q_proj=4,4 attn_k_proj=2,4"));
   std::string bytes = read_file(good);
   // The third central directory entry's local header offset (46-byte entries start with PK\1\2;
   // the offset is the entry's last fixed field, at +42), moved 1 GiB out.
@@ -88,14 +98,10 @@ TEST(FuzzRegressions, SnapshotZipEntryOutsideTheFileIsRefusedBeforeLibTorchReads
 TEST(FuzzRegressions, SnapshotPickleMemoIndexBeyondItsLengthIsRefusedNotAllocated) {
   test::TempDir dir;
   const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
-  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
-  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(python_snapshot(good, "attn_q_proj=4,4"));
   // The archive again, its data.pkl's first memo (EMPTY_DICT BINPUT 0) made LONG_BINPUT 0x74102f6b.
-  r = test::run_command(test::python() + " -c \"import zipfile; a = zipfile.ZipFile('" + good + "'); b = zipfile.ZipFile('" +
-                        bad + "', 'w'); [b.writestr(i, a.read(i).replace(b'}q\\x00', b'}r\\x6b\\x2f\\x10\\x74', 1) "
-                        "if i.filename.endswith('data.pkl') else a.read(i)) for i in a.infolist()]; b.close()\"");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(rewrite_records(good, bad,
+                              "d.replace(b'}q\\x00', b'}r\\x6b\\x2f\\x10\\x74', 1) if i.filename.endswith('data.pkl') else d"));
   const std::string m = refusal(bad, [&] { read_layer_snapshot(bad); });
   EXPECT_NE(m.find("(data.pkl): pickle opcode 0x72 at byte 3 names memo entry 1947217771"), std::string::npos) << m;
 }
@@ -106,14 +112,9 @@ TEST(FuzzRegressions, SnapshotPickleMemoIndexBeyondItsLengthIsRefusedNotAllocate
 TEST(FuzzRegressions, SnapshotPickleThatPopsAnEmptyStackIsRefusedNotUnpickled) {
   test::TempDir dir;
   const std::string good = dir.file("good.pt"), bad = dir.file("bad.pt");
-  const std::string script = test::source_dir() + "/tests/model/write_torch_save_snapshot.py";
-  auto r = test::run_command(test::python() + " " + script + " " + good + " attn_q_proj=4,4");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(python_snapshot(good, "attn_q_proj=4,4"));
   // A TUPLE1 (0x85) before the pickle's first object, when the stack is still empty.
-  r = test::run_command(test::python() + " -c \"import zipfile; a = zipfile.ZipFile('" + good + "'); b = zipfile.ZipFile('" +
-                        bad + "', 'w'); [b.writestr(i, a.read(i).replace(b'}q\\x00', b'\\x85}q\\x00', 1) "
-                        "if i.filename.endswith('data.pkl') else a.read(i)) for i in a.infolist()]; b.close()\"");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(rewrite_records(good, bad, "d.replace(b'}q\\x00', b'\\x85}q\\x00', 1) if i.filename.endswith('data.pkl') else d"));
   const std::string m = refusal(bad, [&] { read_layer_snapshot(bad); });
   EXPECT_NE(m.find("(data.pkl): pickle opcode 0x85 at byte 2 needs 1 item(s) on the stack"), std::string::npos) << m;
 }
